@@ -1,0 +1,66 @@
+import { join } from 'node:path';
+import { mkdir } from 'node:fs/promises';
+import { resources as catalogue } from '../api/index.js';
+import type { KubeObject, ResourceDefinition } from '../api/types.js';
+import { validateObjectMeta, validateObjectMetaUpdate } from '../api/validation/index.js';
+import { openStore } from '../storage/index.js';
+import type { Logger } from './http/context.js';
+import { buildOpenApiV3, patchSchemaFor, unknownFields } from './openapi/index.js';
+import { openApiPaths } from './http/openapi.js';
+import { updateManagedFields } from './patch/index.js';
+import { ApiServer } from './server.js';
+import { apiVersionOf, timestamp } from './registry/objects.js';
+
+export { ApiServer } from './server.js';
+export { StatusError } from './errors.js';
+export type { ApiServerOptions } from './server.js';
+
+/** Options of a control plane started in this process. */
+export interface ControlPlaneOptions {
+  dataDir: string;
+  port?: number;
+  host?: string;
+  log?: Logger;
+  /** Store URL; default `sqlite://<dataDir>/state.db`. */
+  storeUrl?: string;
+  now?: () => Date;
+}
+
+/** A running control plane and how to stop it. */
+export interface ControlPlane {
+  server: ApiServer;
+  stop(): Promise<void>;
+}
+
+/** Opens the store, wires the resource catalogue, OpenAPI and patching, and starts serving. */
+export async function startControlPlane(options: ControlPlaneOptions): Promise<ControlPlane> {
+  await mkdir(options.dataDir, { recursive: true });
+  const store = await openStore(options.storeUrl ?? `sqlite://${join(options.dataDir, 'state.db')}`);
+  const resources: ResourceDefinition[] = catalogue;
+  const now = options.now ?? (() => new Date());
+  const server = new ApiServer({
+    dataDir: options.dataDir,
+    store,
+    resources,
+    port: options.port,
+    host: options.host,
+    log: options.log,
+    now,
+    patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
+    extraPaths: [openApiPaths(resources, buildOpenApiV3)],
+    registry: {
+      unknownFields: (definition, object) => unknownFields(definition.group, definition.version, definition.kind, object),
+      validateMetadata: (definition, object) => validateObjectMeta(object, definition.namespaced, definition),
+      validateMetadataUpdate: (_definition, object, old) => validateObjectMetaUpdate(object, old),
+      trackManagedFields: (definition, live, updated, manager, subresource) =>
+        updateManagedFields({ live, updated, manager, operation: 'Update', subresource, apiVersion: apiVersionOf(definition), now: timestamp(now()) }) as KubeObject,
+    },
+  });
+  try {
+    await server.start();
+  } catch (error: unknown) {
+    await store.close();
+    throw error;
+  }
+  return { server, stop: () => server.stop() };
+}

@@ -1,0 +1,66 @@
+import { parseCommonFlags } from './args.js';
+import { createLogger } from './log.js';
+import { startControlPlane } from '../apiserver/index.js';
+
+const usage = `Usage: litekube <command> [flags]
+
+Commands:
+  server   run the API server and its store
+  up       run a one-node cluster (today: the control plane only)
+
+Flags:
+  --data-dir DIR   where state, certificates and kubeconfig.yaml live
+                   (default /var/lib/litekube as root, ~/.litekube otherwise)
+  --port PORT      HTTPS port of the API server (default 6443; 0 picks a free one)
+  --host ADDRESS   listen address (default 127.0.0.1)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === 'help' || command === '--help' || command === '-h') {
+    process.stdout.write(usage);
+    return command ? 0 : 2;
+  }
+  if (command !== 'server' && command !== 'up') {
+    process.stderr.write(`litekube: unknown command "${command}"\n\n${usage}`);
+    return 2;
+  }
+  let flags;
+  try {
+    flags = parseCommonFlags(rest);
+  } catch (error: unknown) {
+    process.stderr.write(`litekube ${command}: ${error instanceof Error ? error.message : String(error)}\n\n${usage}`);
+    return 2;
+  }
+  if (flags.help) {
+    process.stdout.write(usage);
+    return 0;
+  }
+  const started = performance.now();
+  const log = createLogger(command);
+  const plane = await startControlPlane({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log });
+  log('ready', { url: plane.server.url, kubeconfig: plane.server.kubeconfigPath, startupMs: Math.round(performance.now() - started) });
+  if (command === 'up') {
+    process.stdout.write('Note: the node agent is not built yet; pods are stored and served by the API but do not run.\n');
+  }
+  process.stdout.write(`litekube is ready at ${plane.server.url}\nexport KUBECONFIG=${plane.server.kubeconfigPath}\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string): void => {
+      log('stopping', { signal });
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await plane.stop();
+  log('stopped');
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`litekube: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

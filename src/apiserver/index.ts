@@ -14,6 +14,12 @@ import { apiVersionOf, timestamp } from './registry/objects.js';
 export { ApiServer } from './server.js';
 export { StatusError } from './errors.js';
 export type { ApiServerOptions } from './server.js';
+export { Registry } from './registry/engine.js';
+export type { RequestUser } from './registry/options.js';
+export { listObjects } from './registry/list.js';
+export { deleteObject } from './registry/deletion.js';
+export { patchObject } from './registry/patch.js';
+export { watchObjects, type ObjectEvent } from './registry/watch.js';
 
 /** Options of a control plane started in this process. */
 export interface ControlPlaneOptions {

@@ -145,3 +145,29 @@ describe('kubectl drives pods against litekube server', () => {
     assert.match(missing.stderr, /Error from server \(NotFound\): pods "ssa-pod" not found/);
   });
 });
+
+describe('events recorded for an object show in kubectl describe', () => {
+  let cluster: TestCluster;
+  before(async () => {
+    cluster = await TestCluster.start();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+
+  it('C178 a repeated event is aggregated and kubectl describe and get events show it', async () => {
+    const { InProcessClient, EventRecorder } = await import('../../src/client/index.js');
+    await cluster.ok(['apply', '-f', '-'], { input: nginxPod });
+    const client = InProcessClient.forServer(cluster.plane.server, { name: 'system:kube-scheduler', groups: ['system:authenticated'] });
+    const pod = await client.get({ apiVersion: 'v1', plural: 'pods' }, 'default', 'nginx-pod');
+    const recorder = new EventRecorder(client, 'default-scheduler');
+    await recorder.record(pod, 'Warning', 'FailedScheduling', '0/0 nodes are available: no nodes available to schedule pods.');
+    await recorder.record(pod, 'Warning', 'FailedScheduling', '0/0 nodes are available: no nodes available to schedule pods.');
+    const described = await cluster.ok(['describe', 'pod', 'nginx-pod']);
+    assert.match(described, /Events:\s*\n\s+Type\s+Reason\s+Age\s+From\s+Message/);
+    assert.match(described, /Warning\s+FailedScheduling\s+\S+ \(x2 over \S+\)\s+default-scheduler\s+0\/0 nodes are available/);
+    const events = await cluster.ok(['get', 'events']);
+    assert.match(events, /^LAST SEEN\s+TYPE\s+REASON\s+OBJECT\s+MESSAGE/m);
+    assert.match(events, /Warning\s+FailedScheduling\s+pod\/nginx-pod/);
+  });
+});

@@ -1,4 +1,4 @@
-import { badRequest } from '../errors.js';
+import { badRequest, StatusError } from '../errors.js';
 
 /** What a resource request asks for, parsed from its method and path (as apiserver's RequestInfo). */
 export interface RequestInfo {
@@ -68,7 +68,7 @@ export function parseRequestInfo(method: string, pathname: string, watchParam: b
       verb = name === undefined ? 'deletecollection' : 'delete';
       break;
     default:
-      verb = 'get';
+      throw new StatusError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
   }
   return { group, version, resource, namespace: resourceNamespace, name, subresource, verb, rest: tail };
 }

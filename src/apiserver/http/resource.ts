@@ -3,10 +3,10 @@ import { badRequest, methodNotAllowed, StatusError } from '../errors.js';
 import { deleteObject } from '../registry/deletion.js';
 import { listObjects } from '../registry/list.js';
 import { apiVersionOf } from '../registry/objects.js';
-import { toTable, partialMetadata, type IncludeObject } from '../table.js';
+import { partialMetadata, toTable } from '../table.js';
 import { decodeBody, readBody } from './body.js';
-import type { ApiContext, ResourceCall } from './context.js';
-import { negotiate } from './negotiate.js';
+import type { ResourceCall } from './context.js';
+import { rendering, renderObject } from './render.js';
 import { handlePatch } from './patch.js';
 import { deleteOptions, integerParam, writeOptions } from './query.js';
 import { sendJson } from './respond.js';
@@ -48,22 +48,6 @@ async function handleSubresource(call: ResourceCall): Promise<void> {
   }
   if (info.subresource === 'scale' && definition.scale) return handleScale(call);
   throw notFoundStatus();
-}
-
-/** The rendering the client asked for, with includeObject for Tables. */
-function rendering(call: ResourceCall): { mode: ReturnType<typeof negotiate>; include: IncludeObject } {
-  const mode = negotiate(call.request.headers.accept);
-  const include = (call.query.get('includeObject') ?? 'Metadata') as IncludeObject;
-  if (!['None', 'Metadata', 'Object'].includes(include)) throw badRequest(`includeObject: Unsupported value: "${include}"`);
-  return { mode, include };
-}
-
-/** Renders one object as the client asked. */
-export function renderObject(call: ResourceCall, object: KubeObject): unknown {
-  const { mode, include } = rendering(call);
-  if (mode === 'table') return toTable(call.definition, [object], { resourceVersion: object.metadata.resourceVersion }, include, call.context.now());
-  if (mode === 'partial') return partialMetadata(object);
-  return object;
 }
 
 async function handleGet(call: ResourceCall): Promise<void> {
@@ -143,4 +127,3 @@ async function handleDeleteCollection(call: ResourceCall): Promise<void> {
   sendJson(call.response, 200, { kind: `${definition.kind}List`, apiVersion: apiVersionOf(definition), metadata: { resourceVersion: String(context.registry.store.revision()) }, items: deleted });
 }
 
-export type { ApiContext };

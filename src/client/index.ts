@@ -1,0 +1,3 @@
+export type * from './types.js';
+export { InProcessClient } from './inprocess.js';
+export { EventRecorder, type InvolvedObject } from './events.js';

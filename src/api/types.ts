@@ -146,6 +146,11 @@ export interface ResourceDefinition {
   scale?: ScaleDefinition;
   /** Extra subresources served by dedicated handlers (e.g. `binding`, `eviction`, `log`). */
   extraSubresources?: Array<{ name: string; kind: string; group?: string; version?: string; verbs: string[] }>;
+  /**
+   * Writable subresources that change only part of the object (e.g. `namespaces/finalize`
+   * changes spec.finalizers): given the incoming and stored object, the object to store.
+   */
+  partialSubresources?: Record<string, (incoming: KubeObject, old: KubeObject) => KubeObject>;
   /** Whether a spec change bumps metadata.generation (true for resources with spec). */
   generationTracksSpec?: boolean;
   table?: TableDefinition;

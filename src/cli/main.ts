@@ -1,6 +1,6 @@
 import { parseCommonFlags } from './args.js';
 import { createLogger } from './log.js';
-import { startControlPlane } from '../apiserver/index.js';
+import { startCluster } from './cluster.js';
 
 const usage = `Usage: litekube <command> [flags]
 
@@ -38,12 +38,12 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   const log = createLogger(command);
-  const plane = await startControlPlane({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log });
-  log('ready', { url: plane.server.url, kubeconfig: plane.server.kubeconfigPath, startupMs: Math.round(performance.now() - started) });
+  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log });
+  log('ready', { url: cluster.plane.server.url, kubeconfig: cluster.plane.server.kubeconfigPath, startupMs: Math.round(performance.now() - started) });
   if (command === 'up') {
     process.stdout.write('Note: the node agent is not built yet; pods are stored and served by the API but do not run.\n');
   }
-  process.stdout.write(`litekube is ready at ${plane.server.url}\nexport KUBECONFIG=${plane.server.kubeconfigPath}\n`);
+  process.stdout.write(`litekube is ready at ${cluster.plane.server.url}\nexport KUBECONFIG=${cluster.plane.server.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string): void => {
       log('stopping', { signal });
@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<number> {
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
-  await plane.stop();
+  await cluster.stop();
   log('stopped');
   return 0;
 }

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startControlPlane, type ControlPlane } from '../../src/apiserver/index.js';
+import { startCluster, type Cluster } from '../../src/cli/cluster.js';
 
 /** The kubectl to drive: $KUBECTL, the 1.32 binary of this machine, or kubectl on PATH. */
 export function kubectlBinary(): string {
@@ -20,12 +20,15 @@ export interface KubectlResult {
 
 /** A litekube control plane in this process, on a free port with a temporary data dir. */
 export class TestCluster {
-  private constructor(readonly dataDir: string, public plane: ControlPlane) {}
+  private constructor(readonly dataDir: string, private cluster: Cluster) {}
+
+  get plane(): Cluster['plane'] {
+    return this.cluster.plane;
+  }
 
   static async start(): Promise<TestCluster> {
     const dataDir = await mkdtemp(join(tmpdir(), 'litekube-e2e-'));
-    const plane = await startControlPlane({ dataDir, port: 0 });
-    return new TestCluster(dataDir, plane);
+    return new TestCluster(dataDir, await startCluster({ dataDir, port: 0 }));
   }
 
   get kubeconfig(): string {
@@ -35,8 +38,8 @@ export class TestCluster {
   /** Stops and starts the server on the same data dir (and the same port). */
   async restart(): Promise<void> {
     const port = this.plane.server.port;
-    await this.plane.stop();
-    this.plane = await startControlPlane({ dataDir: this.dataDir, port });
+    await this.cluster.stop();
+    this.cluster = await startCluster({ dataDir: this.dataDir, port });
   }
 
   /** Runs kubectl against this cluster without blocking the server's event loop. */
@@ -72,7 +75,7 @@ export class TestCluster {
   }
 
   async stop(): Promise<void> {
-    await this.plane.stop();
+    await this.cluster.stop();
     await rm(this.dataDir, { recursive: true, force: true });
   }
 }

@@ -47,6 +47,11 @@ async function handleSubresource(call: ResourceCall): Promise<void> {
     throw methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
   if (info.subresource === 'scale' && definition.scale) return handleScale(call);
+  if (definition.partialSubresources?.[info.subresource ?? '']) {
+    if (info.verb === 'update') return handleUpdate(call, info.subresource);
+    if (info.verb === 'patch') return handlePatch(call, info.subresource);
+    throw methodNotAllowed(`the server does not allow this method on the requested resource`);
+  }
   throw notFoundStatus();
 }
 

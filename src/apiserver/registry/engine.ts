@@ -180,7 +180,10 @@ export class Registry {
       if (old.metadata[field] === undefined) delete metadata[field];
       else (metadata as Record<string, unknown>)[field] = old.metadata[field];
     }
-    if (subresource === 'status') {
+    const partial = subresource ? definition.partialSubresources?.[subresource] : undefined;
+    if (partial) {
+      object = partial(object, old);
+    } else if (subresource === 'status') {
       if (definition.strategy.prepareForStatusUpdate) definition.strategy.prepareForStatusUpdate(object, old);
       else object = carryAllButStatus(object, old);
     } else {

@@ -59,7 +59,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
       validateMetadata: (definition, object) => validateObjectMeta(object, definition.namespaced, definition),
       validateMetadataUpdate: (_definition, object, old) => validateObjectMetaUpdate(object, old),
       trackManagedFields: (definition, live, updated, manager, subresource) =>
-        updateManagedFields({ live, updated, manager, operation: 'Update', subresource, apiVersion: apiVersionOf(definition), now: timestamp(now()) }) as KubeObject,
+        updateManagedFields({
+          live, updated, manager, operation: 'Update', subresource, apiVersion: apiVersionOf(definition), now: timestamp(now()),
+          schema: patchSchemaFor(definition.group, definition.version, definition.kind),
+        }),
     },
   });
   try {

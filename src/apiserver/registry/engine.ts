@@ -127,10 +127,11 @@ export class Registry {
     metadata.uid = randomUUID();
     metadata.creationTimestamp = timestamp(this.now());
     if (definition.generationTracksSpec) metadata.generation = 1;
-    definition.strategy.prepareForCreate?.(object);
-    definition.strategy.defaults?.(object);
+    // The name is known before defaulting: a Job's generated selector labels carry it.
     const generated = !metadata.name;
     if (generated) metadata.name = generateName(metadata.generateName ?? '');
+    definition.strategy.prepareForCreate?.(object);
+    definition.strategy.defaults?.(object);
     this.validateCreate(definition, object);
     warnings.push(...(definition.strategy.warnings?.(object) ?? []));
     if (definition.namespaced) await admitNamespace(this, definition, metadata.namespace ?? '', 'create');

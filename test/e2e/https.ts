@@ -24,7 +24,9 @@ export class AdminClient {
 
   send(method: string, path: string, body?: string | Buffer, headers: Record<string, string> = {}, timeoutMs = 10_000): Promise<HttpAnswer> {
     return new Promise((resolve, reject) => {
-      const req = request(this.baseUrl + path, { method, agent: this.agent, headers: { 'content-type': 'application/json', ...headers }, timeout: timeoutMs }, (res) => {
+      // Node sends DELETE and OPTIONS bodies unframed unless told their length.
+      const length: Record<string, string> = body === undefined ? {} : { 'content-length': String(Buffer.byteLength(body)) };
+      const req = request(this.baseUrl + path, { method, agent: this.agent, headers: { 'content-type': 'application/json', ...length, ...headers }, timeout: timeoutMs }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));
         res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));

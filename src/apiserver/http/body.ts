@@ -27,6 +27,7 @@ export function mediaType(header: string | undefined): string {
 }
 
 let yamlModule: typeof import('yaml') | undefined;
+let protobufModule: typeof import('../protobuf/decode.js') | undefined;
 
 /** Parses a JSON or YAML body into a value; malformed input is a 400 like upstream's decode errors. */
 export async function decodeBody(contentType: string | undefined, body: Buffer): Promise<unknown> {
@@ -44,7 +45,14 @@ export async function decodeBody(contentType: string | undefined, body: Buffer):
     }
   }
   if (type === 'application/vnd.kubernetes.protobuf') {
-    throw new (await import('../errors.js')).StatusError(415, 'UnsupportedMediaType', 'the body of the request was in an unknown format - accepted media types include: application/json, application/yaml');
+    // kubectl's typed clients (create, drain, auth) send protobuf.
+    protobufModule ??= await import('../protobuf/decode.js');
+    try {
+      return protobufModule.decodeKubernetesProtobuf(body);
+    } catch (error: unknown) {
+      if (error instanceof protobufModule.ProtobufError) throw badRequest(`the body of the request could not be decoded as protobuf: ${error.message}`);
+      throw error;
+    }
   }
   throw unsupportedMediaType(type);
 }

@@ -45,11 +45,20 @@ export function ownableContent(object: KubeObject | JsonObject | undefined, subr
   return out;
 }
 
+/**
+ * Defaults of list-map key fields (the OpenAPI schemas declare `protocol` to default to TCP),
+ * so that an applied port without a protocol names the same item as the stored, defaulted one.
+ */
+const listMapKeyDefaults: Record<string, string> = { protocol: 'TCP' };
+
 /** The element naming `item` (at `index`) inside a list of the given kind. */
 export function itemElement(item: unknown, index: number, kind: ListKind): PathElement {
   if (kind.kind === 'map' && isPlainObject(item)) {
     const key: JsonObject = {};
-    for (const name of kind.keys) if (item[name] !== undefined) key[name] = item[name];
+    for (const name of kind.keys) {
+      const value = item[name] ?? listMapKeyDefaults[name];
+      if (value !== undefined) key[name] = value;
+    }
     if (Object.keys(key).length > 0) return `k:${JSON.stringify(key)}`;
   }
   if (kind.kind === 'set') return `v:${JSON.stringify(item)}`;

@@ -26,6 +26,8 @@ const files = [
 
 const scalars = new Set(['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float', 'sint32', 'sint64', 'fixed32', 'fixed64']);
 const messages = {};
+// A few Go fields carry their Go name in the proto (`Webhooks`); JSON names start lower-case.
+const jsonName = (name) => (name === 'Raw' ? name : name[0].toLowerCase() + name.slice(1));
 
 for (const file of files) {
   if (!existsSync(file)) {
@@ -46,11 +48,11 @@ for (const file of files) {
     if (!current) continue;
     const map = /^map<\s*([\w.]+)\s*,\s*([\w.]+)\s*>\s+(\w+)\s*=\s*(\d+)/.exec(line.trim());
     if (map) {
-      current[map[4]] = [map[3], 'map', qualify(map[1]), qualify(map[2])];
+      current[map[4]] = [jsonName(map[3]), 'map', qualify(map[1]), qualify(map[2])];
       continue;
     }
     const field = /^(optional|repeated|required)\s+([\w.]+)\s+(\w+)\s*=\s*(\d+)/.exec(line.trim());
-    if (field) current[field[4]] = [field[3], field[1] === 'repeated' ? 'repeated' : 'optional', qualify(field[2])];
+    if (field) current[field[4]] = [jsonName(field[3]), field[1] === 'repeated' ? 'repeated' : 'optional', qualify(field[2])];
   }
 }
 

@@ -9,6 +9,7 @@ import { buildOpenApiV3, patchSchemaFor, unknownFields } from './openapi/index.j
 import { openApiPaths } from './http/openapi.js';
 import { updateManagedFields } from './patch/index.js';
 import { ApiServer } from './server.js';
+import { ServiceAddressAllocator } from './admission/service-addresses.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
 
 export { ApiServer } from './server.js';
@@ -44,6 +45,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const store = await openStore(options.storeUrl ?? `sqlite://${join(options.dataDir, 'state.db')}`);
   const resources: ResourceDefinition[] = catalogue;
   const now = options.now ?? (() => new Date());
+  const addresses = new ServiceAddressAllocator();
   const server = new ApiServer({
     dataDir: options.dataDir,
     store,
@@ -55,6 +57,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
     registry: {
+      admit: (registry, definition, object, old) => addresses.admit(registry, definition, object, old),
       unknownFields: (definition, object) => unknownFields(definition.group, definition.version, definition.kind, object),
       validateMetadata: (definition, object) => validateObjectMeta(object, definition.namespaced, definition),
       validateMetadataUpdate: (_definition, object, old) => validateObjectMetaUpdate(object, old),

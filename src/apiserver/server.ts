@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { PatchSchema, ResourceDefinition } from '../api/types.js';
 import type { Store } from '../storage/types.js';
 import type { ApiContext, Logger, SubresourceHandler } from './http/context.js';
+import { kubernetesServiceIp } from './admission/service-addresses.js';
 import { createRouter, type PathHandler } from './http/router.js';
 import { ensureCertificates, type ClusterCertificates } from './pki/certificates.js';
 import { writeKubeconfig } from './pki/kubeconfig.js';
@@ -29,6 +30,8 @@ export interface ApiServerOptions {
 }
 
 /** The running API server: its registry, address and admin kubeconfig. */
+const apiserverUser = { name: 'system:apiserver', groups: ['system:masters'] };
+
 export class ApiServer {
   readonly registry: Registry;
   readonly context: ApiContext;
@@ -56,13 +59,22 @@ export class ApiServer {
     };
   }
 
-  /** Creates the built-in namespaces if they are missing. */
+  /** Creates the built-in namespaces and the `kubernetes` Service if they are missing. */
   async bootstrap(): Promise<void> {
     const namespaces = this.registry.definitionFor('', 'Namespace');
     if (!namespaces) return;
     for (const name of initialNamespaces) {
       if (await this.registry.read(namespaces, undefined, name)) continue;
-      await this.registry.create(namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user: { name: 'system:apiserver', groups: ['system:masters'] } });
+      await this.registry.create(namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user: apiserverUser });
+    }
+    // The `kubernetes` Service in default, at the first address of the service CIDR, as every cluster has.
+    const services = this.registry.definitionFor('', 'Service');
+    if (services && !(await this.registry.read(services, 'default', 'kubernetes'))) {
+      await this.registry.create(services, 'default', {
+        apiVersion: 'v1', kind: 'Service',
+        metadata: { name: 'kubernetes', labels: { component: 'apiserver', provider: 'kubernetes' } },
+        spec: { clusterIP: kubernetesServiceIp, ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: this.options.port || 6443 }], sessionAffinity: 'None', type: 'ClusterIP' },
+      }, { user: apiserverUser });
     }
   }
 

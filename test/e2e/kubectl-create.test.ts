@@ -47,7 +47,26 @@ describe('kubectl create, expose and scale store the right objects', () => {
     assert.equal(service.spec.ports[0].port, 80);
     assert.equal(service.spec.ports[0].protocol, 'TCP');
     assert.equal(service.spec.type, 'ClusterIP');
-    assert.match(await cluster.ok(['get', 'svc', 'web']), /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/m);
+    assert.equal(service.spec.targetPort ?? service.spec.ports[0].targetPort, 80);
+    assert.match(service.spec.clusterIP, /^10\.43\.\d+\.\d+$/, 'a cluster IP from the service CIDR');
+    assert.notEqual(service.spec.clusterIP, '10.43.0.1');
+    assert.deepEqual(service.spec.clusterIPs, [service.spec.clusterIP]);
+    const table = await cluster.ok(['get', 'svc']);
+    assert.match(table, /^NAME\s+TYPE\s+CLUSTER-IP\s+EXTERNAL-IP\s+PORT\(S\)\s+AGE/m);
+    assert.match(table, /^kubernetes\s+ClusterIP\s+10\.43\.0\.1\s+<none>\s+443\/TCP/m);
+    assert.match(table, new RegExp(`^web\\s+ClusterIP\\s+${service.spec.clusterIP.replaceAll('.', '\\.')}\\s+<none>\\s+80/TCP`, 'm'));
+  });
+
+  it('create service nodeport allocates a node port; a taken cluster IP is refused', async () => {
+    await cluster.ok(['create', 'service', 'nodeport', 'np', '--tcp=80:8080']);
+    const service = await getJson(['service', 'np']);
+    assert.equal(service.spec.type, 'NodePort');
+    assert.ok(service.spec.ports[0].nodePort >= 30000 && service.spec.ports[0].nodePort <= 32767, `nodePort ${service.spec.ports[0].nodePort}`);
+    const web = await getJson(['service', 'web']);
+    const taken = await cluster.kubectl(['create', 'service', 'clusterip', 'dup', '--tcp=80:80', `--clusterip=${web.spec.clusterIP}`]);
+    assert.notEqual(taken.code, 0);
+    assert.match(taken.stderr, /provided IP is already allocated/);
+    assert.equal((await cluster.kubectl(['get', 'service', 'dup'])).code, 1, 'nothing stored');
   });
 
   it('create job and cronjob store defaulted batch objects', async () => {

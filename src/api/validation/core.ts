@@ -2,7 +2,7 @@ import type { FieldError, KubeObject, ResourceStrategy } from '../types.js';
 import { arr, obj, type Obj } from '../printing/values.js';
 import { duplicate, forbidden, immutable, invalidValue, notSupported, required } from './field-errors.js';
 import { validateLabels } from './metadata.js';
-import { isConfigMapKey, isDns1035Label, isPortName, isPortNumber, portRangeDetail } from './names.js';
+import { isConfigMapKey, isDns1123Label, isPortName, isPortNumber, portRangeDetail } from './names.js';
 import { canonical } from './pod.js';
 import { specOf } from './workloads.js';
 
@@ -51,7 +51,7 @@ function validateService(service: KubeObject): FieldError[] {
     const name = typeof port.name === 'string' ? port.name : '';
     if (list.length > 1 && !name) errors.push(required(`${at}.name`));
     if (name) {
-      for (const e of isDns1035Label(name)) errors.push(invalidValue(`${at}.name`, name, e));
+      for (const e of isDns1123Label(name)) errors.push(invalidValue(`${at}.name`, name, e));
       if (names.has(name)) errors.push(duplicate(`${at}.name`, name));
       names.add(name);
     }

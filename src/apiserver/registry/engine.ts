@@ -135,6 +135,7 @@ export class Registry {
     this.validateCreate(definition, object);
     warnings.push(...(definition.strategy.warnings?.(object) ?? []));
     if (definition.namespaced) await admitNamespace(this, definition, metadata.namespace ?? '', 'create');
+    await this.admit(definition, object, undefined);
     if (!options.managedFieldsDone) object = this.trackFields(definition, undefined, object, options, undefined);
     if (options.dryRun) return { object, warnings };
     for (let attempt = 0; ; attempt++) {
@@ -152,6 +153,11 @@ export class Registry {
         throw error;
       }
     }
+  }
+
+  private async admit(definition: ResourceDefinition, object: KubeObject, old: KubeObject | undefined): Promise<void> {
+    const errors = (await this.options.admit?.(this, definition, object, old)) ?? [];
+    if (errors.length) throw invalid(definition.group, definition.kind, object.metadata.name ?? '', errors);
   }
 
   trackFields(definition: ResourceDefinition, live: KubeObject | undefined, updated: KubeObject, options: WriteOptions, subresource: string | undefined): KubeObject {
@@ -204,6 +210,7 @@ export class Registry {
       }
     }
     this.validateUpdate(definition, object, old, subresource);
+    if (subresource === undefined) await this.admit(definition, object, old);
     warnings.push(...(definition.strategy.warnings?.(object, old) ?? []));
     if (!managedFieldsDone) object = this.trackFields(definition, old, object, options, subresource);
     if (options.dryRun) return { object: this.withTypeMeta(definition, object), warnings };

@@ -1,3 +1,4 @@
+import type { Registry } from './engine.js';
 import type { FieldError, KubeObject, ResourceDefinition } from '../../api/types.js';
 import type { Store } from '../../storage/types.js';
 
@@ -54,6 +55,8 @@ export interface RegistryOptions {
   validateMetadataUpdate?: (definition: ResourceDefinition, object: KubeObject, old: KubeObject) => FieldError[];
   /** Whether a garbage collector honours the orphan and foregroundDeletion finalizers. */
   garbageCollector?: boolean;
+  /** Admission after validation, before storing (e.g. allocating Service addresses); may change the object. */
+  admit?: (registry: Registry, definition: ResourceDefinition, object: KubeObject, old: KubeObject | undefined) => Promise<FieldError[]>;
   /** Records managedFields for a non-apply write. */
   trackManagedFields?: (definition: ResourceDefinition, live: KubeObject | undefined, updated: KubeObject, manager: string, subresource: string | undefined) => KubeObject;
 }

@@ -23,10 +23,14 @@ export async function serveWatch(call: ResourceCall): Promise<void> {
   timer.unref();
   response.on('close', () => controller.abort());
   let first = true;
+  const start = (): void => {
+    if (response.headersSent) return;
+    response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
+    // Clients wait for the response before they trust the watch is established.
+    (response as { flushHeaders?: () => void }).flushHeaders?.();
+  };
   const emit = (event: ObjectEvent): void => {
-    if (!response.headersSent) {
-      response.writeHead(200, { 'content-type': 'application/json', 'cache-control': 'no-cache, private' });
-    }
+    start();
     let object: unknown = event.object;
     const isObject = event.type !== 'ERROR';
     if (isObject && mode === 'table') {
@@ -45,6 +49,7 @@ export async function serveWatch(call: ResourceCall): Promise<void> {
       fieldSelector,
       allowWatchBookmarks: booleanParam(query, 'allowWatchBookmarks'),
       sendInitialEvents: query.get('sendInitialEvents') === 'true',
+      onStarted: start,
     }, emit, controller.signal);
   } finally {
     clearTimeout(timer);

@@ -14,6 +14,8 @@ export interface ObjectEvent {
 }
 
 export interface WatchOptions {
+  /** Called once the request is known to be valid and events are about to flow (headers can be sent). */
+  onStarted?: () => void;
   resourceVersion?: string;
   labelSelector?: string;
   fieldSelector?: string;
@@ -53,6 +55,7 @@ export async function watchObjects(
     after = Number(rv);
   }
   let lastSeen = after;
+  options.onStarted?.();
   const timer = options.allowWatchBookmarks
     ? setInterval(() => emit({ type: 'BOOKMARK', object: bookmark(definition, lastSeen, false) }), options.bookmarkIntervalMs ?? 60_000)
     : undefined;

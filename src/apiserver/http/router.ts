@@ -15,9 +15,19 @@ export type PathHandler = (request: ServerRequest, response: ServerResponseLike,
 const publicPaths = new Set(['/livez', '/readyz', '/healthz', '/version']);
 
 /** The user of a request: the client certificate's CN and O, as kube-apiserver's x509 authenticator. */
+/** The client certificate's user per TLS connection: decoding the certificate costs more than a request. */
+const usersBySocket = new WeakMap<object, RequestUser | undefined>();
+
 export function authenticate(request: ServerRequest): RequestUser | undefined {
   const socket = request.socket as TLSSocket;
   if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
+  if (usersBySocket.has(socket)) return usersBySocket.get(socket);
+  const user = certificateUser(socket);
+  usersBySocket.set(socket, user);
+  return user;
+}
+
+function certificateUser(socket: TLSSocket): RequestUser | undefined {
   const certificate = socket.getPeerCertificate();
   const subject = certificate?.subject;
   const commonName = Array.isArray(subject?.CN) ? subject.CN[0] : subject?.CN;

@@ -7,7 +7,7 @@
 import type { KubeObject, ManagedFieldsEntry, PatchSchema } from '../../api/types.js';
 import { FieldSet } from './fieldset.js';
 import { collectFields, fieldSetOf, ownableContent, sameAt } from './field-walk.js';
-import { clone, deepEqual } from './values.js';
+import { deepEqual } from './values.js';
 
 /** A managedFields entry with its FieldsV1 decoded. */
 export interface ManagerFields {
@@ -81,6 +81,7 @@ function startingEntries(live: KubeObject | undefined, updated: KubeObject): Man
 
 export function updateManagedFields(args: UpdateManagedFieldsArgs): KubeObject {
   const { live, updated, manager, operation, subresource, apiVersion, now, schema } = args;
+  if (live === undefined && startingEntries(live, updated).length === 0) return createdFields(args);
   const before = collectFields(ownableContent(live, subresource), schema);
   const after = collectFields(ownableContent(updated, subresource), schema);
 
@@ -104,9 +105,25 @@ export function updateManagedFields(args: UpdateManagedFieldsArgs): KubeObject {
     mine.entry = { ...mine.entry, apiVersion, time: now };
   }
 
-  const result = clone(updated);
+  // Only metadata.managedFields changes: a shallow copy keeps the caller's object intact.
+  const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
   const encoded = encodeManagedFields(managers);
   if (encoded.length > 0) result.metadata.managedFields = encoded;
   else delete result.metadata.managedFields;
+  return result;
+}
+
+/** On create the writer owns every field it sent: no diff against a live object is needed. */
+function createdFields(args: UpdateManagedFieldsArgs): KubeObject {
+  const { updated, manager, operation, subresource, apiVersion, now, schema } = args;
+  const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
+  const set = fieldSetOf(collectFields(ownableContent(updated, subresource), schema));
+  if (set.isEmpty()) {
+    delete result.metadata.managedFields;
+    return result;
+  }
+  const entry: ManagedFieldsEntry = { manager, operation, apiVersion, time: now, fieldsV1: set.toFieldsV1() };
+  if (subresource) entry.subresource = subresource;
+  result.metadata.managedFields = [makeEntry(entry)];
   return result;
 }

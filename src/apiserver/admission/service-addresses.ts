@@ -26,8 +26,8 @@ const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typ
 export class ServiceAddressAllocator {
   private queue: Promise<unknown> = Promise.resolve();
   /** Given out but perhaps not stored yet: kept for a while so a concurrent create skips them. */
-  private readonly pendingIps = new Set<string>();
-  private readonly pendingPorts = new Set<number>();
+  private readonly pendingIps = new Map<string, string>();
+  private readonly pendingPorts = new Map<number, string>();
 
   admit(registry: Registry, definition: ResourceDefinition, object: KubeObject, old: KubeObject | undefined): Promise<FieldError[]> {
     if (definition.group !== '' || definition.kind !== 'Service' || !isRecord(object.spec)) return Promise.resolve([]);
@@ -38,8 +38,9 @@ export class ServiceAddressAllocator {
 
   private async inUse(registry: Registry, definition: ResourceDefinition, self: KubeObject): Promise<{ ips: Set<string>; ports: Set<number> }> {
     const isKubernetesService = self.metadata.namespace === 'default' && self.metadata.name === 'kubernetes';
-    const ips = new Set<string>([...(isKubernetesService ? [] : [kubernetesServiceIp]), ...this.pendingIps]);
-    const ports = new Set<number>(this.pendingPorts);
+    const others = <T>(pending: Map<T, string>): T[] => [...pending].filter(([, uid]) => uid !== self.metadata.uid).map(([value]) => value);
+    const ips = new Set<string>([...(isKubernetesService ? [] : [kubernetesServiceIp]), ...others(this.pendingIps)]);
+    const ports = new Set<number>(others(this.pendingPorts));
     const listed = await registry.store.list(listPrefix(definition, undefined));
     for (const stored of listed.items) {
       const service = decodeStored(definition, stored);
@@ -51,9 +52,19 @@ export class ServiceAddressAllocator {
     return { ips, ports };
   }
 
-  private hold<T>(set: Set<T>, value: T): void {
-    set.add(value);
-    setTimeout(() => set.delete(value), 10_000).unref();
+  private hold<T>(pending: Map<T, string>, value: T, registry: Registry, definition: ResourceDefinition, owner: KubeObject): void {
+    const uid = owner.metadata.uid ?? '';
+    pending.set(value, uid);
+    const release = (): void => {
+      if (pending.get(value) === uid) pending.delete(value);
+    };
+    // Once the owner is stored its listing speaks for it, and deleting it frees the value at once.
+    setTimeout(() => {
+      registry.read(definition, owner.metadata.namespace, owner.metadata.name ?? '').then((found) => {
+        if (found && found.object.metadata.uid === uid) release();
+      }, () => undefined);
+    }, 1_000).unref();
+    setTimeout(release, 10_000).unref();
   }
 
   private async allocate(registry: Registry, definition: ResourceDefinition, spec: Spec, old: KubeObject | undefined, object: KubeObject): Promise<FieldError[]> {
@@ -76,6 +87,9 @@ export class ServiceAddressAllocator {
         errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [requestedIp], detail: `failed to allocate IP ${requestedIp}: the provided IP (${requestedIp}) is not in the valid range. The range of valid IPs is 10.43.0.0/16` });
       } else if (used.ips.has(requestedIp)) {
         errors.push({ type: 'FieldValueInvalid', field: 'spec.clusterIPs', value: [requestedIp], detail: `failed to allocate IP ${requestedIp}: provided IP is already allocated` });
+      } else {
+        // Held like an allocated one: a concurrent create asking for it must not get it too.
+        this.hold(this.pendingIps, requestedIp, registry, definition, object);
       }
       spec.clusterIPs = [requestedIp];
     } else if (needsIp) {
@@ -83,13 +97,15 @@ export class ServiceAddressAllocator {
       if (!ip) return [{ type: 'InternalError', field: 'spec.clusterIPs', detail: 'failed to allocate a serviceIP: range is full' }];
       spec.clusterIP = ip;
       spec.clusterIPs = [ip];
-      this.hold(this.pendingIps, ip);
+      this.hold(this.pendingIps, ip, registry, definition, object);
     }
     if (spec.clusterIP === 'None') spec.clusterIPs = ['None'];
     for (const port of wantsNodePorts ? ports : []) {
       if (typeof port.nodePort === 'number' && port.nodePort !== 0) {
         if (used.ports.has(port.nodePort) && !(Array.isArray(oldSpec.ports) && oldSpec.ports.some((p) => isRecord(p) && p.nodePort === port.nodePort))) {
           errors.push({ type: 'FieldValueInvalid', field: 'spec.ports[0].nodePort', value: port.nodePort, detail: 'provided port is already allocated' });
+        } else if (!used.ports.has(port.nodePort)) {
+          this.hold(this.pendingPorts, port.nodePort, registry, definition, object);
         }
         used.ports.add(port.nodePort);
         continue;
@@ -101,7 +117,7 @@ export class ServiceAddressAllocator {
         if (!used.ports.has(port2)) {
           port.nodePort = port2;
           used.ports.add(port2);
-          this.hold(this.pendingPorts, port2);
+          this.hold(this.pendingPorts, port2, registry, definition, object);
           break;
         }
       }

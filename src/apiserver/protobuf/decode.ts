@@ -29,7 +29,7 @@ const meaningfulZero = new Set([
   'automountServiceAccountToken', 'enableServiceLinks', 'shareProcessNamespace', 'hostUsers', 'setHostnameAsFQDN', 'runAsNonRoot',
   'readOnlyRootFilesystem', 'allowPrivilegeEscalation', 'privileged', 'suspend', 'immutable', 'manualSelector', 'optional',
   'allowVolumeExpansion', 'ready', 'serving', 'terminating', 'controller', 'blockOwnerDeletion', 'orphanDependents', 'unschedulable',
-  'storageClassName', 'force',
+  'storageClassName', 'force', 'maxUnavailable', 'maxSurge', 'minAvailable',
 ]);
 
 function isZero(value: unknown): boolean {

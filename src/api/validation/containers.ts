@@ -66,7 +66,8 @@ function validateContainer(container: Obj, at: string, context: ContainerContext
   } else if (container.restartPolicy !== undefined) {
     errors.push(forbidden(`${at}.restartPolicy`, 'may not be set for non-init containers'));
   }
-  errors.push(...validatePorts(container.ports, `${at}.ports`, context));
+  // Port names are unique within a container (validateContainerPorts).
+  errors.push(...validatePorts(container.ports, `${at}.ports`, { ...context, portNames: new Set() }));
   errors.push(...validateEnv(container.env, `${at}.env`));
   errors.push(...validateVolumeMounts(container.volumeMounts, `${at}.volumeMounts`, context));
   errors.push(...validateResources(container.resources, `${at}.resources`));

@@ -1,6 +1,6 @@
 import type { FieldError, KubeObject, ResourceStrategy } from '../types.js';
 import { arr, obj, type Obj } from '../printing/values.js';
-import { duplicate, forbidden, immutable, invalidValue, notSupported, required } from './field-errors.js';
+import { duplicate, forbidden, immutable, invalidValue, notSupported, required, tooLong } from './field-errors.js';
 import { validateLabels } from './metadata.js';
 import { isConfigMapKey, isDns1123Label, isPortName, isPortNumber, portRangeDetail } from './names.js';
 import { canonical } from './pod.js';
@@ -122,7 +122,7 @@ function validateConfigMap(configMap: KubeObject): FieldError[] {
   const data = validateDataKeys(configMap.data, 'data', seen);
   const binary = validateDataKeys(configMap.binaryData, 'binaryData', seen);
   const errors = [...data.errors, ...binary.errors];
-  if (data.size + binary.size > maxDataSize) errors.push({ type: 'FieldValueTooLong', field: '', detail: `must have at most ${maxDataSize} bytes` });
+  if (data.size + binary.size > maxDataSize) errors.push(tooLong('', maxDataSize));
   return errors;
 }
 
@@ -155,7 +155,7 @@ function validateSecret(secret: KubeObject): FieldError[] {
   for (const [key, value] of Object.entries(obj(secret.data))) {
     if (typeof value === 'string' && !base64.test(value)) errors.push(invalidValue(`data[${key}]`, '<secret contents redacted>', 'must be base64 encoded'));
   }
-  if (size > maxDataSize) errors.push({ type: 'FieldValueTooLong', field: 'data', detail: `must have at most ${maxDataSize} bytes` });
+  if (size > maxDataSize) errors.push(tooLong('data', maxDataSize));
   const type = typeof secret.type === 'string' ? secret.type : 'Opaque';
   for (const key of secretRequiredKeys[type] ?? []) if (!Object.hasOwn(obj(secret.data), key)) errors.push(required(`data[${key}]`));
   if (type === 'kubernetes.io/service-account-token' && !secret.metadata.annotations?.['kubernetes.io/service-account.name']) {

@@ -104,8 +104,9 @@ export function validatePodTemplate(template: unknown, path: string, restartPoli
   const t = obj(template);
   const metadata = obj(t.metadata);
   const errors = [
-    ...validateLabels(metadata.labels, `${path}.metadata.labels`),
-    ...validateAnnotations(metadata.annotations, `${path}.metadata.annotations`),
+    // ValidatePodTemplateSpec reports these at `template.labels` / `template.annotations` (no `metadata`).
+    ...validateLabels(metadata.labels, `${path}.labels`),
+    ...validateAnnotations(metadata.annotations, `${path}.annotations`),
     ...validatePodSpec(t.spec, `${path}.spec`),
   ];
   const spec = obj(t.spec);

@@ -30,8 +30,12 @@ function validatePodUpdate(pod: KubeObject, old: KubeObject): FieldError[] {
   mutated.activeDeadlineSeconds = spec.activeDeadlineSeconds;
   if (spec.activeDeadlineSeconds === undefined) delete mutated.activeDeadlineSeconds;
   const oldDeadline = oldSpec.activeDeadlineSeconds;
-  if (typeof oldDeadline === 'number' && (typeof spec.activeDeadlineSeconds !== 'number' || spec.activeDeadlineSeconds > oldDeadline)) {
-    errors.push(invalidValue('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds ?? null, 'must be less than or equal to previous value'));
+  if (typeof oldDeadline === 'number') {
+    if (spec.activeDeadlineSeconds === undefined || spec.activeDeadlineSeconds === null) {
+      errors.push(invalidValue('spec.activeDeadlineSeconds', null, 'must not update from a positive integer to nil value'));
+    } else if (typeof spec.activeDeadlineSeconds === 'number' && spec.activeDeadlineSeconds > oldDeadline) {
+      errors.push(invalidValue('spec.activeDeadlineSeconds', spec.activeDeadlineSeconds, 'must be less than or equal to previous value'));
+    }
   }
   // Tolerations may only be added to.
   const tolerations = arr(spec.tolerations);

@@ -45,24 +45,35 @@ const isZero = (value: unknown) => value === 0 || value === '0%';
  */
 export function validateSelectorAndTemplate(spec: Obj, kindName: string, restartPolicies = ['Always']): FieldError[] {
   const errors: FieldError[] = [];
-  if (spec.selector === undefined || spec.selector === null) {
+  const missing = spec.selector === undefined || spec.selector === null;
+  let broken = false;
+  if (missing) {
     errors.push(required('spec.selector'));
   } else {
-    errors.push(...validateLabelSelector(spec.selector, 'spec.selector'));
-    if (selectorIsEmpty(spec.selector)) errors.push(invalidValue('spec.selector', new GoText(goLabelSelector(spec.selector)), 'empty selector is invalid for deployment'));
+    const selectorErrors = validateLabelSelector(spec.selector, 'spec.selector');
+    errors.push(...selectorErrors);
+    // LabelSelectorAsSelector fails on what validation rejected; kube then skips the template match.
+    broken = selectorErrors.length > 0;
+    // Kubernetes names the kind as ReplicaSet validation does: ReplicaSets say "deployment" too.
+    const emptyKind = kindName === 'StatefulSet' ? 'statefulset' : kindName === 'DaemonSet' ? 'daemonset' : 'deployment';
+    if (selectorIsEmpty(spec.selector)) errors.push(invalidValue('spec.selector', new GoText(goLabelSelector(spec.selector)), `empty selector is invalid for ${emptyKind}`));
+    if (broken && kindName !== 'DaemonSet') errors.push(invalidValue('spec.selector', new GoText(goLabelSelector(spec.selector)), kindName === 'StatefulSet' ? '' : 'invalid label selector'));
   }
   if (spec.template === undefined || spec.template === null) {
     errors.push(required('spec.template'));
     return errors;
   }
   const labels = templateLabels(spec.template);
-  if (spec.selector && !selectorIsEmpty(spec.selector) && !selectorMatches(spec.selector, labels)) {
+  // A missing selector converts to labels.Nothing(), which matches no template either.
+  if (!broken && (missing || (!selectorIsEmpty(spec.selector) && !selectorMatches(spec.selector, labels)))) {
     errors.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   }
   errors.push(...validatePodTemplate(spec.template, 'spec.template', restartPolicies));
   const templateSpec = obj(obj(spec.template).spec);
   if (templateSpec.activeDeadlineSeconds !== undefined && templateSpec.activeDeadlineSeconds !== null && restartPolicies.includes('Always')) {
-    errors.push(forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${kindName} is not Supported`));
+    // Deployments share ValidatePodTemplateSpecForReplicaSet, whose message names ReplicaSet.
+    const owner = kindName === 'Deployment' ? 'ReplicaSet' : kindName;
+    errors.push(forbidden('spec.template.spec.activeDeadlineSeconds', `activeDeadlineSeconds in ${owner} is not Supported`));
   }
   return errors;
 }

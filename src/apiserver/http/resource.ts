@@ -9,7 +9,7 @@ import type { ResourceCall } from './context.js';
 import { rendering, renderObject } from './render.js';
 import { handlePatch } from './patch.js';
 import { deleteOptions, integerParam, writeOptions } from './query.js';
-import { sendJson } from './respond.js';
+import { sendJson, sendRawJson } from './respond.js';
 import { handleScale } from './scale.js';
 import { serveWatch } from './watch.js';
 
@@ -62,7 +62,9 @@ async function handleGet(call: ResourceCall): Promise<void> {
 
 async function handleList(call: ResourceCall): Promise<void> {
   const { query, definition, context } = call;
+  const { mode, include } = rendering(call);
   const page = await listObjects(context.registry, definition, call.info.namespace, {
+    asJson: mode !== 'table' && mode !== 'partial',
     labelSelector: query.get('labelSelector') ?? undefined,
     fieldSelector: query.get('fieldSelector') ?? undefined,
     limit: integerParam(query, 'limit'),
@@ -72,8 +74,10 @@ async function handleList(call: ResourceCall): Promise<void> {
   const metadata: Record<string, unknown> = { resourceVersion: page.resourceVersion };
   if (page.continue) metadata.continue = page.continue;
   if (page.remainingItemCount !== undefined) metadata.remainingItemCount = page.remainingItemCount;
-  const { mode, include } = rendering(call);
-  if (mode === 'table') {
+  if (page.itemsJson) {
+    const head = JSON.stringify({ kind: `${definition.kind}List`, apiVersion: apiVersionOf(definition), metadata });
+    sendRawJson(call.response, 200, `${head.slice(0, -1)},"items":[${page.itemsJson.join(',')}]}`);
+  } else if (mode === 'table') {
     sendJson(call.response, 200, toTable(definition, page.items, metadata, include, context.now()));
   } else if (mode === 'partial') {
     sendJson(call.response, 200, { kind: 'PartialObjectMetadataList', apiVersion: 'meta.k8s.io/v1', metadata, items: page.items.map(partialMetadata) });
@@ -116,7 +120,9 @@ async function handleDelete(call: ResourceCall): Promise<void> {
 async function handleDeleteCollection(call: ResourceCall): Promise<void> {
   const { query, definition, context } = call;
   const options = { ...deleteOptions(query, await readOptionalBody(call)), user: call.user };
+  const { mode, include } = rendering(call);
   const page = await listObjects(context.registry, definition, call.info.namespace, {
+    asJson: mode !== 'table' && mode !== 'partial',
     labelSelector: query.get('labelSelector') ?? undefined,
     fieldSelector: query.get('fieldSelector') ?? undefined,
   });

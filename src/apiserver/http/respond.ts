@@ -6,8 +6,12 @@ export type ServerResponseLike = ServerResponse | Http2ServerResponse;
 
 /** Sends a JSON body with a status code and optional Warning headers (299, as kube-apiserver). */
 export function sendJson(response: ServerResponseLike, code: number, body: unknown, warnings: string[] = [], contentType = 'application/json'): void {
+  sendRawJson(response, code, JSON.stringify(body), warnings, contentType);
+}
+
+/** Sends JSON that is already text. */
+export function sendRawJson(response: ServerResponseLike, code: number, text: string, warnings: string[] = [], contentType = 'application/json'): void {
   if (response.headersSent) return;
-  const text = JSON.stringify(body);
   const headers: Record<string, string | string[]> = {
     'content-type': contentType,
     'cache-control': 'no-cache, private',

@@ -2,12 +2,14 @@ import type { KubeObject, ResourceDefinition } from '../../api/types.js';
 import { badRequest } from '../errors.js';
 import { matchesFields, matchesLabels, parseFieldSelector, parseLabelSelector, type FieldRequirement, type LabelSelector } from '../selectors.js';
 import type { Registry } from './engine.js';
-import { decodeStored, listPrefix } from './objects.js';
+import { decodeStored, listPrefix, storedJson } from './objects.js';
 import type { ListOptions } from './options.js';
 
 /** A page of a list, as the List object's items and metadata. */
 export interface ListPage {
   items: KubeObject[];
+  /** With `asJson`: the items as JSON text, in place of `items`. */
+  itemsJson?: string[];
   resourceVersion: string;
   continue?: string;
   remainingItemCount?: number;
@@ -84,8 +86,13 @@ export async function listObjects(registry: Registry, definition: ResourceDefini
   const filtering = selection.labels.length > 0 || selection.fields.length > 0;
   if (!filtering) {
     const result = await registry.store.list(prefix, { limit, startAfter });
-    const items = result.items.map((stored) => registry.withTypeMeta(definition, decodeStored(definition, stored)));
-    const page: ListPage = { items, resourceVersion: String(result.revision) };
+    const page: ListPage = { items: [], resourceVersion: String(result.revision) };
+    if (options.asJson) {
+      // Stored text goes out as is: no parse and stringify per item.
+      page.itemsJson = result.items.map((stored) => storedJson(stored) ?? JSON.stringify(registry.withTypeMeta(definition, decodeStored(definition, stored))));
+    } else {
+      page.items = result.items.map((stored) => registry.withTypeMeta(definition, decodeStored(definition, stored)));
+    }
     if (limit && result.remaining > 0 && result.items.length) {
       page.continue = encodeContinue({ rv: result.revision, start: result.items[result.items.length - 1].key.slice(prefix.length) });
       page.remainingItemCount = result.remaining;

@@ -24,10 +24,28 @@ export function decodeStored(definition: ResourceDefinition, stored: StoredValue
   return object;
 }
 
-/** Serialises an object for the store; resourceVersion is the store's revision, not data. */
+/**
+ * Serialises an object for the store; resourceVersion is the store's revision, not data.
+ * apiVersion, kind and metadata come first so lists can splice the revision into the text.
+ */
 export function encodeForStore(object: KubeObject): string {
   const { resourceVersion: _ignored, ...metadata } = object.metadata;
-  return JSON.stringify({ ...object, metadata });
+  const { apiVersion, kind, metadata: _metadata, ...rest } = object;
+  return JSON.stringify({ apiVersion, kind, metadata, ...rest });
+}
+
+const storedPrefix = /^\{"apiVersion":"(?:[^"\\]|\\.)*","kind":"(?:[^"\\]|\\.)*","metadata":\{/;
+
+/**
+ * A stored value as JSON text with its resourceVersion, without parsing it: what a plain
+ * list sends for each item. Undefined when the text is not in the canonical layout.
+ */
+export function storedJson(stored: StoredValue): string | undefined {
+  const match = storedPrefix.exec(stored.value);
+  if (!match) return undefined;
+  const at = match[0].length;
+  const version = `"resourceVersion":"${stored.revision}"`;
+  return stored.value.slice(0, at) + version + (stored.value[at] === '}' ? '' : ',') + stored.value.slice(at);
 }
 
 /** A deep copy through JSON (objects are plain JSON data). */

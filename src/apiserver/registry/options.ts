@@ -29,6 +29,8 @@ export interface DeleteOptions {
 }
 
 export interface ListOptions {
+  /** Items as JSON text (ListPage.itemsJson) when no selector filters them. */
+  asJson?: boolean;
   labelSelector?: string;
   fieldSelector?: string;
   limit?: number;

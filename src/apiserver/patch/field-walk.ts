@@ -4,7 +4,7 @@
  * by value or as one atomic leaf follows the schema (see listKind).
  */
 import type { KubeObject, PatchSchema } from '../../api/types.js';
-import { type FieldPath, FieldSet, type PathElement } from './fieldset.js';
+import { type FieldPath, FieldSet, type FieldsV1, type PathElement, sortKeys } from './fieldset.js';
 import { childSchema, isAtomicMap, listKind, type ListKind } from './schema.js';
 import { deepEqual, isPlainObject, type JsonObject } from './values.js';
 
@@ -142,4 +142,34 @@ export function valueAt(root: unknown, path: FieldPath, schema: PatchSchema | un
     }
   }
   return node;
+}
+
+/**
+ * The FieldsV1 of every field of `value`, built in one walk: what collectFields then
+ * FieldSet.toFieldsV1 give, without the path sets (creates are the hot path).
+ */
+export function fieldsV1Of(value: JsonObject, schema: PatchSchema | undefined): FieldsV1 {
+  const walkMap = (map: JsonObject, s: PatchSchema | undefined, node: FieldsV1): void => {
+    for (const [key, child] of Object.entries(map)) node[`f:${key}`] = walkValue(child, childSchema(s, key));
+  };
+  const walkValue = (v: unknown, s: PatchSchema | undefined): FieldsV1 => {
+    const node: FieldsV1 = {};
+    if (isPlainObject(v) && !isAtomicMap(s) && Object.keys(v).length > 0) {
+      walkMap(v, s, node);
+    } else if (Array.isArray(v) && v.length > 0 && listKind(s).kind !== 'atomic') {
+      const kind = listKind(s);
+      const itemSchema = s?.elements();
+      v.forEach((item, index) => {
+        const itemNode: FieldsV1 = {};
+        if (kind.kind === 'map' && isPlainObject(item) && !isAtomicMap(itemSchema)) walkMap(item, itemSchema, itemNode);
+        // A list item is a member itself; with children it says so with ".".
+        if (Object.keys(itemNode).length > 0) itemNode['.'] = {};
+        node[itemElement(item, index, kind)] = itemNode;
+      });
+    }
+    return node;
+  };
+  const root: FieldsV1 = {};
+  walkMap(value, schema, root);
+  return sortKeys(root);
 }

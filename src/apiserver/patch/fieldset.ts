@@ -12,7 +12,7 @@
 export type PathElement = string;
 export type FieldPath = readonly PathElement[];
 
-type FieldsV1 = Record<string, unknown>;
+export type FieldsV1 = Record<string, unknown>;
 
 function keyOf(path: FieldPath): string {
   return JSON.stringify(path);
@@ -124,7 +124,7 @@ function nodeAt(root: FieldsV1, path: FieldPath): FieldsV1 | undefined {
   return node;
 }
 
-function sortKeys(node: FieldsV1): FieldsV1 {
+export function sortKeys(node: FieldsV1): FieldsV1 {
   const out: FieldsV1 = {};
   for (const key of Object.keys(node).sort()) {
     const child = node[key];

@@ -6,7 +6,7 @@
  */
 import type { KubeObject, ManagedFieldsEntry, PatchSchema } from '../../api/types.js';
 import { FieldSet } from './fieldset.js';
-import { collectFields, fieldSetOf, ownableContent, sameAt } from './field-walk.js';
+import { collectFields, fieldSetOf, fieldsV1Of, ownableContent, sameAt } from './field-walk.js';
 import { deepEqual } from './values.js';
 
 /** A managedFields entry with its FieldsV1 decoded. */
@@ -117,12 +117,12 @@ export function updateManagedFields(args: UpdateManagedFieldsArgs): KubeObject {
 function createdFields(args: UpdateManagedFieldsArgs): KubeObject {
   const { updated, manager, operation, subresource, apiVersion, now, schema } = args;
   const result: KubeObject = { ...updated, metadata: { ...updated.metadata } };
-  const set = fieldSetOf(collectFields(ownableContent(updated, subresource), schema));
-  if (set.isEmpty()) {
+  const fieldsV1 = fieldsV1Of(ownableContent(updated, subresource), schema);
+  if (Object.keys(fieldsV1).length === 0) {
     delete result.metadata.managedFields;
     return result;
   }
-  const entry: ManagedFieldsEntry = { manager, operation, apiVersion, time: now, fieldsV1: set.toFieldsV1() };
+  const entry: ManagedFieldsEntry = { manager, operation, apiVersion, time: now, fieldsV1 };
   if (subresource) entry.subresource = subresource;
   result.metadata.managedFields = [makeEntry(entry)];
   return result;

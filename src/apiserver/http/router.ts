@@ -21,9 +21,11 @@ const usersBySocket = new WeakMap<object, RequestUser | undefined>();
 export function authenticate(request: ServerRequest): RequestUser | undefined {
   const socket = request.socket as TLSSocket;
   if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
-  if (usersBySocket.has(socket)) return usersBySocket.get(socket);
+  // HTTP/2 requests see a new proxy of the socket per stream; the session is the connection.
+  const connection: object = 'stream' in request && request.stream?.session ? request.stream.session : socket;
+  if (usersBySocket.has(connection)) return usersBySocket.get(connection);
   const user = certificateUser(socket);
-  usersBySocket.set(socket, user);
+  usersBySocket.set(connection, user);
   return user;
 }
 

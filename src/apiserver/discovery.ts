@@ -75,7 +75,8 @@ function subresourcesOf(r: ResourceDefinition): Subresource[] {
   const subs: Subresource[] = [];
   if (r.hasStatus) subs.push({ name: 'status', kind: r.kind, verbs: ['get', 'patch', 'update'] });
   if (r.scale) subs.push({ name: 'scale', kind: 'Scale', group: 'autoscaling', version: 'v1', verbs: ['get', 'patch', 'update'] });
-  for (const name of Object.keys(r.partialSubresources ?? {})) subs.push({ name, kind: r.kind, verbs: ['update'] });
+  const extras = new Set((r.extraSubresources ?? []).map((e) => e.name));
+  for (const name of Object.keys(r.partialSubresources ?? {})) if (!extras.has(name)) subs.push({ name, kind: r.kind, verbs: ['update'] });
   for (const extra of r.extraSubresources ?? []) subs.push(extra);
   return subs;
 }

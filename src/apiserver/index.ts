@@ -10,6 +10,7 @@ import { openApiPaths } from './http/openapi.js';
 import { updateManagedFields } from './patch/index.js';
 import { ApiServer } from './server.js';
 import { ServiceAddressAllocator } from './admission/service-addresses.js';
+import { handleBinding } from './http/binding.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
 
 export { ApiServer } from './server.js';
@@ -20,6 +21,7 @@ export type { RequestUser } from './registry/options.js';
 export { listObjects } from './registry/list.js';
 export { deleteObject } from './registry/deletion.js';
 export { patchObject } from './registry/patch.js';
+export { bindPodToNode } from './registry/binding.js';
 export { watchObjects, type ObjectEvent } from './registry/watch.js';
 
 /** Options of a control plane started in this process. */
@@ -56,6 +58,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
+    subresources: new Map([['pods/binding', handleBinding]]),
     registry: {
       admit: (registry, definition, object, old) => addresses.admit(registry, definition, object, old),
       unknownFields: (definition, object) => unknownFields(definition.group, definition.version, definition.kind, object),

@@ -1,6 +1,6 @@
 import type { KubeObject, PatchSchema, ResourceDefinition } from '../api/types.js';
 import {
-  deleteObject, listObjects, patchObject, StatusError, watchObjects,
+  bindPodToNode, deleteObject, listObjects, patchObject, StatusError, watchObjects,
   type ApiServer, type ObjectEvent, type Registry, type RequestUser,
 } from '../apiserver/index.js';
 import type {
@@ -71,6 +71,13 @@ export class InProcessClient implements Client {
 
   async delete(ref: ResourceRef, namespace: string | undefined, name: string, options: ClientDeleteOptions = {}): Promise<KubeObject> {
     return (await deleteObject(this.registry, this.definition(ref), namespace, name, { ...options, user: this.user })).object;
+  }
+
+  async bind(namespace: string, podName: string, nodeName: string): Promise<void> {
+    const pods = this.definition({ apiVersion: 'v1', plural: 'pods' });
+    await bindPodToNode(this.registry, pods, namespace, podName, {
+      apiVersion: 'v1', kind: 'Binding', metadata: { name: podName, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
+    }, { user: this.user, fieldManager: this.user.name });
   }
 
   async *watch<T extends KubeObject>(ref: ResourceRef, namespace: string | undefined, options: ClientWatchOptions, signal: AbortSignal): AsyncIterable<ClientWatchEvent<T>> {

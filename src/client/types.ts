@@ -57,6 +57,8 @@ export interface Client {
   update<T extends KubeObject = KubeObject>(ref: ResourceRef, object: T, options?: ClientWriteOptions & { subresource?: string }): Promise<T>;
   patch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, name: string, type: PatchType, patch: unknown, options?: ClientWriteOptions & { subresource?: string }): Promise<T>;
   delete(ref: ResourceRef, namespace: string | undefined, name: string, options?: ClientDeleteOptions): Promise<KubeObject>;
+  /** Binds a pending pod to a node through pods/binding (409 when it is already bound). */
+  bind(namespace: string, podName: string, nodeName: string): Promise<void>;
   /** Streams events until the signal aborts or the server ends the watch. */
   watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, options: ClientWatchOptions, signal: AbortSignal): AsyncIterable<ClientWatchEvent<T>>;
 }

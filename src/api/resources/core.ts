@@ -2,7 +2,7 @@ import type { ResourceDefinition } from '../types.js';
 import { configMapTable, endpointsTable, eventTable, namespaceTable, nodeTable, persistentVolumeClaimTable, persistentVolumeTable, podTemplateTable, resourceQuotaTable, secretTable, serviceAccountTable, serviceTable } from '../printing/core.js';
 import { podTable } from '../printing/pods.js';
 import { obj, str } from '../printing/values.js';
-import { finalizeNamespace, namespaceStrategy, podStrategy } from '../strategy/pods.js';
+import { bindPod, finalizeNamespace, namespaceStrategy, podStrategy } from '../strategy/pods.js';
 import { define } from './define.js';
 
 const core = { group: '', version: 'v1' };
@@ -30,6 +30,7 @@ export const coreResources: ResourceDefinition[] = [
   define({ ...core, kind: 'Namespace', plural: 'namespaces', namespaced: false, shortNames: ['ns'], hasStatus: true, table: namespaceTable, strategy: namespaceStrategy, partialSubresources: { finalize: finalizeNamespace } }),
   define({
     ...core, kind: 'Pod', plural: 'pods', namespaced: true, shortNames: ['po'], categories: ['all'], hasStatus: true, table: podTable, strategy: podStrategy,
+    partialSubresources: { binding: bindPod },
     extraSubresources: [
       { name: 'attach', kind: 'PodAttachOptions', verbs: ['create', 'get'] },
       { name: 'binding', kind: 'Binding', verbs: ['create'] },

@@ -21,6 +21,23 @@ export function podQosClass(pod: KubeObject): 'Guaranteed' | 'Burstable' | 'Best
   return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
+/**
+ * pods/binding: the only way spec.nodeName is set. Takes nodeName and the PodScheduled
+ * condition from `incoming`, everything else from the stored pod.
+ */
+export function bindPod(incoming: KubeObject, old: KubeObject): KubeObject {
+  const result = structuredClone(old);
+  result.metadata.resourceVersion = incoming.metadata.resourceVersion;
+  result.metadata.managedFields = incoming.metadata.managedFields ?? old.metadata.managedFields;
+  const spec = obj(result.spec);
+  spec.nodeName = obj(incoming.spec).nodeName;
+  result.spec = spec;
+  const status = obj(result.status);
+  status.conditions = obj(incoming.status).conditions ?? status.conditions;
+  result.status = status;
+  return result;
+}
+
 /** Pod strategy beyond validation: status on create, graceful deletion, field selectors. */
 export const podStrategy: Partial<ResourceStrategy> = {
   prepareForCreate(pod) {

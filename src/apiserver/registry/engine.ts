@@ -105,7 +105,9 @@ export class Registry {
       ...(this.options.validateMetadata?.(definition, object) ?? []),
       ...(this.options.validateMetadataUpdate?.(definition, object, old) ?? []),
     ];
-    const strategyErrors = subresource === 'status'
+    // Partial subresources (finalize, binding) change only what their own function allows.
+    const partial = subresource !== undefined && definition.partialSubresources?.[subresource] !== undefined;
+    const strategyErrors = partial ? [] : subresource === 'status'
       ? definition.strategy.validateStatusUpdate?.(object, old) ?? []
       : definition.strategy.validateUpdate?.(object, old) ?? [];
     const errors = [...metadataErrors, ...strategyErrors];

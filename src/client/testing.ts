@@ -1,0 +1,30 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startControlPlane, type ControlPlane } from '../apiserver/index.js';
+import { InProcessClient } from './inprocess.js';
+import type { Client } from './types.js';
+
+/** A control plane with an in-memory store for unit tests of components, and a client of it. */
+export interface TestApi {
+  client: Client;
+  plane: ControlPlane;
+  /** A client acting as another user (e.g. the scheduler or a node). */
+  clientAs(name: string): Client;
+  stop(): Promise<void>;
+}
+
+export async function startTestApi(options: { now?: () => Date } = {}): Promise<TestApi> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'litekube-unit-'));
+  const plane = await startControlPlane({ dataDir, port: 0, storeUrl: 'memory://', now: options.now, log: () => undefined });
+  const clientAs = (name: string): Client => InProcessClient.forServer(plane.server, { name, groups: ['system:masters', 'system:authenticated'] });
+  return {
+    client: clientAs('test'),
+    plane,
+    clientAs,
+    async stop() {
+      await plane.stop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

@@ -33,6 +33,8 @@ export interface ControlPlaneOptions {
   /** Store URL; default `sqlite://<dataDir>/state.db`. */
   storeUrl?: string;
   now?: () => Date;
+  /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
+  garbageCollector?: boolean;
 }
 
 /** A running control plane and how to stop it. */
@@ -60,6 +62,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
     subresources: new Map([['pods/binding', handleBinding]]),
     registry: {
+      garbageCollector: options.garbageCollector ?? false,
       admit: (registry, definition, object, old) => addresses.admit(registry, definition, object, old),
       unknownFields: (definition, object) => unknownFields(definition.group, definition.version, definition.kind, object),
       validateMetadata: (definition, object) => validateObjectMeta(object, definition.namespaced, definition),

@@ -14,9 +14,9 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-export async function startTestApi(options: { now?: () => Date } = {}): Promise<TestApi> {
+export async function startTestApi(options: { now?: () => Date; garbageCollector?: boolean } = {}): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'litekube-unit-'));
-  const plane = await startControlPlane({ dataDir, port: 0, storeUrl: 'memory://', now: options.now, log: () => undefined });
+  const plane = await startControlPlane({ dataDir, port: 0, storeUrl: 'memory://', now: options.now, garbageCollector: options.garbageCollector, log: () => undefined });
   const clientAs = (name: string): Client => InProcessClient.forServer(plane.server, { name, groups: ['system:masters', 'system:authenticated'] });
   return {
     client: clientAs('test'),

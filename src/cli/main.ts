@@ -13,6 +13,10 @@ Flags:
                    (default /var/lib/litekube as root, ~/.litekube otherwise)
   --port PORT      HTTPS port of the API server (default 6443; 0 picks a free one)
   --host ADDRESS   listen address (default 127.0.0.1)
+  --simulated-nodes N      run N simulated nodes (pods on them run nothing)
+  --simulated              with up: one simulated node instead of a real one
+  --simulated-node-cpu Q, --simulated-node-memory Q, --simulated-node-pods N
+                           capacity of each simulated node (default 4, 8Gi, 110)
 `;
 
 async function main(argv: string[]): Promise<number> {

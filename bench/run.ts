@@ -7,6 +7,7 @@ type Suite = () => Promise<Record<string, unknown>>;
 const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.js')).run,
   apiserver: async () => (await import('./apiserver.js')).run,
+  scheduler: async () => (await import('./scheduler.js')).run,
 };
 
 async function main(): Promise<void> {

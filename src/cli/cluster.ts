@@ -1,25 +1,75 @@
+import { setMaxListeners } from 'node:events';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../apiserver/index.js';
-import { InProcessClient } from '../client/index.js';
+import { InProcessClient, type Client } from '../client/index.js';
+import { CronJobController } from '../controllers/cronjob.js';
+import { DeploymentController } from '../controllers/deployment.js';
+import { GarbageCollector } from '../controllers/garbage-collector.js';
+import { JobController } from '../controllers/job.js';
 import { NamespaceController } from '../controllers/namespace.js';
+import { ReplicaSetController } from '../controllers/replicaset.js';
+import { Scheduler } from '../scheduler/index.js';
+import { SimulatedNodes } from '../simulated/index.js';
 
-/** A control plane plus the controllers that run beside it in this process. */
+export interface ClusterOptions extends ControlPlaneOptions {
+  /** Simulated nodes to run beside the control plane (0: none). */
+  simulatedNodes?: number;
+  simulatedCapacity?: { cpu?: string; memory?: string; pods?: string };
+  /** Shorter timings for tests (production defaults are kube's). */
+  timing?: { jobBackoffBaseMs?: number; simulatedStartDelayMs?: number };
+}
+
+/** A control plane plus the components that run beside it in this process. */
 export interface Cluster {
   plane: ControlPlane;
+  /** The simulated nodes, when any run. */
+  simulated?: SimulatedNodes;
   stop(): Promise<void>;
 }
 
-/** Starts the API server and its in-process controllers, each with its own identity. */
-export async function startCluster(options: ControlPlaneOptions): Promise<Cluster> {
-  const plane = await startControlPlane(options);
-  const controllers = new AbortController();
-  const client = InProcessClient.forServer(plane.server, { name: 'system:kube-controller-manager', groups: ['system:authenticated'] });
-  const namespaces = new NamespaceController({ client, resources: plane.server.context.resources, log: options.log });
-  const running = namespaces.run(controllers.signal);
+const users = {
+  controllers: 'system:kube-controller-manager',
+  scheduler: 'system:kube-scheduler',
+  nodes: 'system:node:simulated',
+};
+
+/** Starts the API server, the scheduler, the controllers and any simulated nodes, each with its own identity. */
+export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const plane = await startControlPlane({ ...options, garbageCollector: true });
+  const stopping = new AbortController();
+  const signal = stopping.signal;
+  // Every informer, watch and queue of every component listens for this one stop signal.
+  setMaxListeners(0, signal);
+  const clientAs = (name: string): Client => InProcessClient.forServer(plane.server, { name, groups: ['system:authenticated'] });
+  const controllers = clientAs(users.controllers);
+  const log = options.log;
+  const resources = plane.server.context.resources;
+  const running: Array<Promise<void>> = [
+    new NamespaceController({ client: controllers, resources, log }).run(signal),
+    new GarbageCollector({ client: controllers, resources, log }).run(signal),
+    new ReplicaSetController({ client: controllers, log }).run(signal),
+    new DeploymentController({ client: controllers, log }).run(signal),
+    new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
+    new CronJobController({ client: controllers, log }).run(signal),
+    new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
+  ];
+  let simulated: SimulatedNodes | undefined;
+  if (options.simulatedNodes && options.simulatedNodes > 0) {
+    simulated = new SimulatedNodes({
+      client: clientAs(users.nodes),
+      count: options.simulatedNodes,
+      capacity: options.simulatedCapacity,
+      startDelayMs: options.timing?.simulatedStartDelayMs,
+      log,
+    });
+    await simulated.start(signal);
+  }
   return {
     plane,
+    simulated,
     async stop() {
-      controllers.abort();
-      await running;
+      stopping.abort();
+      simulated?.stopAll();
+      await Promise.allSettled(running);
       await plane.stop();
     },
   };

@@ -6,7 +6,7 @@ const usage = `Usage: litekube <command> [flags]
 
 Commands:
   server   run the API server and its store
-  up       run a one-node cluster (today: the control plane only)
+  up       run a one-node cluster (today: the control plane, or with --simulated a simulated node)
 
 Flags:
   --data-dir DIR   where state, certificates and kubeconfig.yaml live
@@ -42,10 +42,13 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   const log = createLogger(command);
-  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log });
+  const simulatedNodes = command === 'up' && flags.simulatedNodes === 0 ? 0 : flags.simulatedNodes;
+  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log, simulatedNodes, simulatedCapacity: flags.simulatedCapacity });
   log('ready', { url: cluster.plane.server.url, kubeconfig: cluster.plane.server.kubeconfigPath, startupMs: Math.round(performance.now() - started) });
-  if (command === 'up') {
-    process.stdout.write('Note: the node agent is not built yet; pods are stored and served by the API but do not run.\n');
+  if (simulatedNodes > 0) {
+    process.stdout.write(`${simulatedNodes} simulated node(s): pods are scheduled and reported Running, but no containers run.\n`);
+  } else if (command === 'up') {
+    process.stdout.write('Note: the node agent is not built yet; pods are scheduled only onto simulated nodes (--simulated) and do not run.\n');
   }
   process.stdout.write(`litekube is ready at ${cluster.plane.server.url}\nexport KUBECONFIG=${cluster.plane.server.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {

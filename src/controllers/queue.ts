@@ -53,8 +53,13 @@ export class WorkQueue {
         return key;
       }
       await new Promise<void>((resolve) => {
-        this.sleepers.push(resolve);
-        signal.addEventListener('abort', () => resolve(), { once: true });
+        const onAbort = (): void => resolve();
+        // Woken by work: the abort listener goes, so long runs do not pile them up.
+        this.sleepers.push(() => {
+          signal.removeEventListener('abort', onAbort);
+          resolve();
+        });
+        signal.addEventListener('abort', onAbort, { once: true });
       });
     }
     return undefined;

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startCluster, type Cluster } from '../../src/cli/cluster.js';
+import { startCluster, type Cluster, type ClusterOptions } from '../../src/cli/cluster.js';
 
 /** The kubectl to drive: $KUBECTL, the 1.32 binary of this machine, or kubectl on PATH. */
 export function kubectlBinary(): string {
@@ -20,15 +20,20 @@ export interface KubectlResult {
 
 /** A litekube control plane in this process, on a free port with a temporary data dir. */
 export class TestCluster {
-  private constructor(readonly dataDir: string, private cluster: Cluster) {}
+  private constructor(readonly dataDir: string, private cluster: Cluster, private readonly options: Partial<ClusterOptions> = {}) {}
 
   get plane(): Cluster['plane'] {
     return this.cluster.plane;
   }
 
-  static async start(): Promise<TestCluster> {
+  /** The simulated nodes of this cluster (started with `simulatedNodes`). */
+  get simulated(): Cluster['simulated'] {
+    return this.cluster.simulated;
+  }
+
+  static async start(options: Partial<ClusterOptions> = {}): Promise<TestCluster> {
     const dataDir = await mkdtemp(join(tmpdir(), 'litekube-e2e-'));
-    return new TestCluster(dataDir, await startCluster({ dataDir, port: 0 }));
+    return new TestCluster(dataDir, await startCluster({ ...options, dataDir, port: 0 }), options);
   }
 
   get kubeconfig(): string {
@@ -39,7 +44,7 @@ export class TestCluster {
   async restart(): Promise<void> {
     const port = this.plane.server.port;
     await this.cluster.stop();
-    this.cluster = await startCluster({ dataDir: this.dataDir, port });
+    this.cluster = await startCluster({ ...this.options, dataDir: this.dataDir, port });
   }
 
   /** Runs kubectl against this cluster without blocking the server's event loop. */

@@ -1,6 +1,6 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { TestCluster } from './harness.js';
+import { eventually, TestCluster } from './harness.js';
 
 describe('kubectl create, expose and scale store the right objects', () => {
   let cluster: TestCluster;
@@ -26,7 +26,11 @@ describe('kubectl create, expose and scale store the right objects', () => {
     assert.equal(deployment.spec.template.spec.containers[0].image, 'nginx:1.27');
     const table = await cluster.ok(['get', 'deploy']);
     assert.match(table, /^NAME\s+READY\s+UP-TO-DATE\s+AVAILABLE\s+AGE/m);
-    assert.match(table, /^web\s+0\/3\s+0\s+0\s+/m);
+    // No nodes: nothing is ready; the controller has made the pods (UP-TO-DATE 3) or is about to.
+    assert.match(table, /^web\s+0\/3\s+[03]\s+0\s+/m);
+    await eventually(async () => /^web\s+0\/3\s+3\s+0\s+/m.test(await cluster.ok(['get', 'deploy'])), 10_000, 'UP-TO-DATE 3');
+    const pods = JSON.parse(await cluster.ok(['get', 'pods', '-l', 'app=web', '-o', 'json'])).items;
+    assert.equal(pods.length, 3, 'the Deployment\'s ReplicaSet made 3 pods');
   });
 
   it('C107 scale deployment updates spec.replicas through /scale', async () => {

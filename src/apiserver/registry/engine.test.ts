@@ -36,6 +36,18 @@ describe('registry engine', () => {
     await assert.rejects(r.create(configMaps, 'default', { metadata: { name: 'a' } }), statusOf(409, 'AlreadyExists'));
   });
 
+  it('read-modify-write updates issued together all land (none fails on a write still being committed)', async () => {
+    const r = await registry();
+    await r.create(configMaps, 'default', { metadata: { name: 'busy' }, data: {} });
+    const writes = Array.from({ length: 8 }, (_, i) => r.guaranteedUpdate(configMaps, 'default', 'busy', (current) => {
+      current.data = { ...(current.data as Record<string, string>), [`k${i}`]: String(i) };
+      return current;
+    }));
+    await Promise.all(writes);
+    const final = await r.get(configMaps, 'default', 'busy');
+    assert.deepEqual(Object.keys(final.data as object).sort(), ['k0', 'k1', 'k2', 'k3', 'k4', 'k5', 'k6', 'k7']);
+  });
+
   it('generateName picks a unique name with a five-character suffix', async () => {
     const r = await registry();
     const { object } = await r.create(configMaps, 'default', { metadata: { generateName: 'web-' } });

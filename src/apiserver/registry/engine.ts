@@ -270,9 +270,19 @@ export class Registry {
       } catch (error: unknown) {
         const isConflict = error instanceof StatusError && error.code === 409 && error.reason === 'Conflict';
         if (!isConflict || attempt >= 5) throw error;
+        await settle(attempt);
       }
     }
   }
+}
+
+/**
+ * Before retrying a conflicting write: reads see committed data only, so a write still
+ * waiting for its group commit conflicts until that commit lands (after this turn of the
+ * event loop); later attempts back off a little more.
+ */
+export function settle(attempt: number): Promise<void> {
+  return new Promise((resolve) => (attempt === 0 ? setImmediate(resolve) : setTimeout(resolve, 2 ** attempt)));
 }
 
 /** The field manager Kubernetes records when a client names none (from its user agent; we use the user). */

@@ -1,7 +1,7 @@
 import type { KubeObject, PatchSchema, ResourceDefinition } from '../../api/types.js';
 import { badRequest, conflict, StatusError } from '../errors.js';
 import { applyJsonPatch, applyMergePatch, applyServerSide, applyStrategicMergePatch, PatchError } from '../patch/index.js';
-import type { Registry } from './engine.js';
+import { settle, type Registry } from './engine.js';
 import { isRecord, timestamp } from './objects.js';
 import type { WriteOptions, WriteResult } from './options.js';
 
@@ -76,6 +76,7 @@ export async function patchObject(registry: Registry, definition: ResourceDefini
       } catch (error: unknown) {
         const retry = error instanceof StatusError && error.code === 409 && (error.reason === 'Conflict' || error.reason === 'AlreadyExists');
         if (!retry || attempt >= 5) throw error;
+        await settle(attempt);
       }
     }
   }

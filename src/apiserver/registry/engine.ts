@@ -269,7 +269,8 @@ export class Registry {
         return await this.writeUpdate(definition, current.object, current.stored.revision, desired, options, subresource, managedFieldsDone);
       } catch (error: unknown) {
         const isConflict = error instanceof StatusError && error.code === 409 && error.reason === 'Conflict';
-        if (!isConflict || attempt >= 5) throw error;
+        // Like kube-apiserver's GuaranteedUpdate, retry from a fresh read; bounded so a livelock ends.
+        if (!isConflict || attempt >= 50) throw error;
         await settle(attempt);
       }
     }
@@ -282,7 +283,7 @@ export class Registry {
  * event loop); later attempts back off a little more.
  */
 export function settle(attempt: number): Promise<void> {
-  return new Promise((resolve) => (attempt === 0 ? setImmediate(resolve) : setTimeout(resolve, 2 ** attempt)));
+  return new Promise((resolve) => (attempt === 0 ? setImmediate(resolve) : setTimeout(resolve, Math.min(2 ** attempt, 10))));
 }
 
 /** The field manager Kubernetes records when a client names none (from its user agent; we use the user). */

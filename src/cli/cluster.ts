@@ -3,6 +3,7 @@ import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '
 import { InProcessClient, type Client } from '../client/index.js';
 import { CronJobController } from '../controllers/cronjob.js';
 import { DeploymentController } from '../controllers/deployment.js';
+import { DisruptionController } from '../controllers/disruption.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { JobController } from '../controllers/job.js';
 import { NamespaceController } from '../controllers/namespace.js';
@@ -50,6 +51,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     new DeploymentController({ client: controllers, log }).run(signal),
     new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
     new CronJobController({ client: controllers, log }).run(signal),
+    new DisruptionController({ client: controllers, log }).run(signal),
     new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
   ];
   let simulated: SimulatedNodes | undefined;

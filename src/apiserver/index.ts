@@ -10,7 +10,9 @@ import { openApiPaths } from './http/openapi.js';
 import { updateManagedFields } from './patch/index.js';
 import { ApiServer } from './server.js';
 import { ServiceAddressAllocator } from './admission/service-addresses.js';
+import { AdmissionChain } from './admission/index.js';
 import { handleBinding } from './http/binding.js';
+import { handleEviction } from './http/eviction.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
 
 export { ApiServer } from './server.js';
@@ -50,6 +52,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const resources: ResourceDefinition[] = catalogue;
   const now = options.now ?? (() => new Date());
   const addresses = new ServiceAddressAllocator();
+  const admission = new AdmissionChain(addresses);
   const server = new ApiServer({
     dataDir: options.dataDir,
     store,
@@ -60,10 +63,10 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
-    subresources: new Map([['pods/binding', handleBinding]]),
+    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction]]),
     registry: {
       garbageCollector: options.garbageCollector ?? false,
-      admit: (registry, definition, object, old) => addresses.admit(registry, definition, object, old),
+      admit: (registry, definition, object, old) => admission.admit(registry, definition, object, old),
       unknownFields: (definition, object) => unknownFields(definition.group, definition.version, definition.kind, object),
       validateMetadata: (definition, object) => validateObjectMeta(object, definition.namespaced, definition),
       validateMetadataUpdate: (_definition, object, old) => validateObjectMetaUpdate(object, old),

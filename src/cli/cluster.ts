@@ -8,6 +8,7 @@ import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { JobController } from '../controllers/job.js';
 import { NamespaceController } from '../controllers/namespace.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
+import { ResourceQuotaController } from '../controllers/resource-quota.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SimulatedNodes } from '../simulated/index.js';
 
@@ -52,6 +53,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
     new CronJobController({ client: controllers, log }).run(signal),
     new DisruptionController({ client: controllers, log }).run(signal),
+    new ResourceQuotaController({ client: controllers, log }).run(signal),
     new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
   ];
   let simulated: SimulatedNodes | undefined;

@@ -1,0 +1,32 @@
+/**
+ * The admission chain in kube-apiserver's order for the plugins we have: LimitRanger (which
+ * defaults requests and limits first, so quota sees them), then ResourceQuota, then the Service
+ * address allocator. LimitRanger and ResourceQuota refuse with a 403 StatusError, which the
+ * engine passes through; the allocator's field errors come back as a 422.
+ */
+import type { FieldError, KubeObject, ResourceDefinition } from '../../api/types.js';
+import type { Registry } from '../registry/engine.js';
+import { admitLimitRanges } from './limit-range.js';
+import { ResourceQuotaAdmission } from './resource-quota.js';
+import { ServiceAddressAllocator } from './service-addresses.js';
+
+export { ResourceQuotaAdmission } from './resource-quota.js';
+export { admitLimitRanges } from './limit-range.js';
+
+export class AdmissionChain {
+  readonly quota = new ResourceQuotaAdmission();
+
+  constructor(readonly addresses: ServiceAddressAllocator = new ServiceAddressAllocator()) {}
+
+  async admit(registry: Registry, definition: ResourceDefinition, object: KubeObject, old: KubeObject | undefined): Promise<FieldError[]> {
+    await admitLimitRanges(registry, definition, object, old);
+    await this.quota.admit(registry, definition, object, old);
+    // Refused after quota charged it: the charge must not linger.
+    const errors = await this.addresses.admit(registry, definition, object, old).catch((error: unknown) => {
+      this.quota.forget(object);
+      throw error;
+    });
+    if (errors.length) this.quota.forget(object);
+    return errors;
+  }
+}

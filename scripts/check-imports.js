@@ -42,7 +42,10 @@ for (const file of files) {
     const from = part(file);
     const to = part(target);
     const allowed = rules[from];
-    if (from !== to && allowed !== null && allowed !== undefined && !allowed.includes(to)) {
+    // Tests may assemble several parts (a controller with the scheduler and simulated nodes);
+    // the rules guard what ships. Cycles are still checked for them.
+    const isTest = file.endsWith('.test.ts');
+    if (!isTest && from !== to && allowed !== null && allowed !== undefined && !allowed.includes(to)) {
       problems.push(`${relative(root, file)} imports ${relative(root, target)}: ${from} may only import ${allowed.join(', ') || 'nothing of ours'}`);
     }
   }

@@ -7,6 +7,7 @@ import { DisruptionController } from '../controllers/disruption.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { JobController } from '../controllers/job.js';
 import { NamespaceController } from '../controllers/namespace.js';
+import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { ResourceQuotaController } from '../controllers/resource-quota.js';
 import { Scheduler } from '../scheduler/index.js';
@@ -17,7 +18,14 @@ export interface ClusterOptions extends ControlPlaneOptions {
   simulatedNodes?: number;
   simulatedCapacity?: { cpu?: string; memory?: string; pods?: string };
   /** Shorter timings for tests (production defaults are kube's). */
-  timing?: { jobBackoffBaseMs?: number; simulatedStartDelayMs?: number };
+  timing?: {
+    jobBackoffBaseMs?: number;
+    simulatedStartDelayMs?: number;
+    simulatedLeaseRenewMs?: number;
+    /** A node whose Lease is older than this is unreachable (kube: 40 s). */
+    nodeMonitorGracePeriodMs?: number;
+    nodeMonitorIntervalMs?: number;
+  };
 }
 
 /** A control plane plus the components that run beside it in this process. */
@@ -53,6 +61,9 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
     new CronJobController({ client: controllers, log }).run(signal),
     new DisruptionController({ client: controllers, log }).run(signal),
+    new NodeLifecycleController({
+      client: controllers, log, nodeMonitorGracePeriodMs: options.timing?.nodeMonitorGracePeriodMs, monitorIntervalMs: options.timing?.nodeMonitorIntervalMs,
+    }).run(signal),
     new ResourceQuotaController({ client: controllers, log }).run(signal),
     new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
   ];
@@ -63,6 +74,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       count: options.simulatedNodes,
       capacity: options.simulatedCapacity,
       startDelayMs: options.timing?.simulatedStartDelayMs,
+      leaseRenewMs: options.timing?.simulatedLeaseRenewMs,
       log,
     });
     await simulated.start(signal);

@@ -28,3 +28,22 @@ export async function startTestApi(options: { now?: () => Date; garbageCollector
     },
   };
 }
+
+/**
+ * Polls `probe` until it returns a value (not undefined or false) or the time is up; errors
+ * thrown meanwhile count as "not yet" and the last one is reported on timeout.
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false> | T | undefined | false, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (error: unknown) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (last error: ${last instanceof Error ? last.message : String(last)})` : ''}`);
+}

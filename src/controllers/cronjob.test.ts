@@ -1,21 +1,12 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
-import { startTestApi, type TestApi } from '../client/testing.js';
+import { startTestApi, type TestApi, waitFor as until } from '../client/testing.js';
 import { CronJobController, scheduleTimes } from './cronjob.js';
 
 const cronJobs = { apiVersion: 'batch/v1', plural: 'cronjobs' };
 const jobs = { apiVersion: 'batch/v1', plural: 'jobs' };
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 const cronJob = (name: string, spec: Record<string, unknown>): KubeObject => ({
   apiVersion: 'batch/v1', kind: 'CronJob', metadata: { name },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApi, type TestApi } from '../client/testing.js';
+import { startTestApi, type TestApi, waitFor } from '../client/testing.js';
 import type { Client } from '../client/index.js';
 import { DeploymentController, deploymentsRef, type Deployment } from './deployment.js';
 import { ReplicaSetController, isPodReady, podsRef, replicaSetsRef, type Pod, type ReplicaSet } from './replicaset.js';
@@ -10,20 +10,6 @@ import { controllerOf } from './owners.js';
 
 const eventsRef = { apiVersion: 'v1', plural: 'events' };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 function deployment(name: string, replicas: number, extra: Record<string, unknown> = {}, image = 'nginx:1'): Deployment {
   return {

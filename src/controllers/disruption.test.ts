@@ -2,25 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/index.js';
-import { startTestApi, type TestApi } from '../client/testing.js';
+import { startTestApi, type TestApi, waitFor } from '../client/testing.js';
 import { DisruptionController, pdbsRef } from './disruption.js';
 import { disruptedPodMap, expectedAndDesired, scaledValue, type PodDisruptionBudget } from './disruption-status.js';
 import { podsRef, replicaSetsRef, type Pod } from './replicaset.js';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 async function withController(run: (api: TestApi, client: Client) => Promise<void>): Promise<void> {
   const api = await startTestApi();

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { setMaxListeners } from 'node:events';
-import { startTestApi } from '../client/testing.js';
+import { startTestApi, waitFor } from '../client/testing.js';
 import type { Client } from '../client/index.js';
 import { NodeLifecycleController, nodesRef } from './node-lifecycle.js';
 import { ReplicaSetController, podsRef, replicaSetsRef, type Pod, type ReplicaSet } from './replicaset.js';
@@ -13,20 +13,6 @@ const eventsRef = { apiVersion: 'v1', plural: 'events' };
 const node1 = 'sim-node-1';
 const node2 = 'sim-node-2';
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** Retries a write on conflicts (kubelets and the controller write the same objects). */
 async function retrying<T>(write: () => Promise<T>): Promise<T> {

@@ -1,25 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestApi, type TestApi } from '../client/testing.js';
+import { startTestApi, type TestApi, waitFor } from '../client/testing.js';
 import type { Client } from '../client/index.js';
 import { ReplicaSetController, comparePodsForDeletion, isPodAvailable, podsRef, replicaSetsRef, type Pod, type ReplicaSet } from './replicaset.js';
 
 const eventsRef = { apiVersion: 'v1', plural: 'events' };
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 8000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await probe();
-      if (value !== undefined && value !== false) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 25));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** Retries a write on conflicts (the controller writes the same objects meanwhile). */
 async function retrying<T>(write: () => Promise<T>): Promise<T> {

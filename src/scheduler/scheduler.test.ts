@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/types.js';
-import { startTestApi, type TestApi } from '../client/testing.js';
+import { startTestApi, type TestApi, waitFor as until } from '../client/testing.js';
 import { Scheduler } from './scheduler.js';
 import type { Container, Pod, PodSpec, Taint } from './types.js';
 
@@ -51,15 +51,6 @@ async function getPod(client: Client, name: string): Promise<Pod> {
   return client.get<Pod>(podsRef, 'default', name);
 }
 
-async function until<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 const boundTo = (client: Client, name: string): Promise<string> => until(`${name} to be bound`, async () => (await getPod(client, name)).spec?.nodeName || undefined);
 

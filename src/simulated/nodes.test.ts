@@ -2,7 +2,7 @@ import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import type { KubeObject } from '../api/types.js';
 import type { Client } from '../client/types.js';
-import { startTestApi } from '../client/testing.js';
+import { startTestApi, waitFor } from '../client/testing.js';
 import { SimulatedNodes } from './nodes.js';
 
 const nodes = { apiVersion: 'v1', plural: 'nodes' };
@@ -16,20 +16,6 @@ const list = (value: unknown): Rec[] => (Array.isArray(value) ? value.map(rec) :
 const condition = (object: KubeObject, type: string): Rec | undefined => list(rec(object.status).conditions).find((c) => c.type === type);
 
 /** Polls until check returns a value (not undefined/false), failing after timeoutMs. */
-async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value !== undefined && value !== false) return value;
-    } catch (error: unknown) {
-      last = error;
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-}
 
 /** A control plane with `count` simulated nodes; everything is stopped when the test ends. */
 async function cluster(t: TestContext, count: number, leaseRenewMs = 10_000): Promise<{ client: Client; sim: SimulatedNodes }> {

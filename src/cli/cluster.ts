@@ -2,6 +2,7 @@ import { setMaxListeners } from 'node:events';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../apiserver/index.js';
 import { InProcessClient, type Client } from '../client/index.js';
 import { CronJobController } from '../controllers/cronjob.js';
+import { DaemonSetController } from '../controllers/daemonset.js';
 import { DeploymentController } from '../controllers/deployment.js';
 import { DisruptionController } from '../controllers/disruption.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
@@ -10,6 +11,7 @@ import { NamespaceController } from '../controllers/namespace.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { ResourceQuotaController } from '../controllers/resource-quota.js';
+import { StatefulSetController } from '../controllers/statefulset.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SimulatedNodes } from '../simulated/index.js';
 
@@ -58,6 +60,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     new GarbageCollector({ client: controllers, resources, log }).run(signal),
     new ReplicaSetController({ client: controllers, log }).run(signal),
     new DeploymentController({ client: controllers, log }).run(signal),
+    new StatefulSetController({ client: controllers, log }).run(signal),
+    new DaemonSetController({ client: controllers, log }).run(signal),
     new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
     new CronJobController({ client: controllers, log }).run(signal),
     new DisruptionController({ client: controllers, log }).run(signal),

@@ -17,12 +17,13 @@ const volumeSources: Record<string, string | undefined> = {
 };
 
 /** ValidatePodSpec: containers, volumes, policies, scheduling fields. `path` is `spec` or `spec.template.spec`. */
-export function validatePodSpec(spec: unknown, path: string): FieldError[] {
+/** `providedVolumes`: names other objects supply (a StatefulSet's volumeClaimTemplates). */
+export function validatePodSpec(spec: unknown, path: string, providedVolumes: string[] = []): FieldError[] {
   if (spec === undefined || spec === null) return [required(path)];
   if (typeof spec !== 'object' || Array.isArray(spec)) return [invalidValue(path, spec, 'must be an object')];
   const s = spec as Obj;
   const errors: FieldError[] = [];
-  const volumeNames = new Set<string>();
+  const volumeNames = new Set<string>(providedVolumes);
   errors.push(...validateVolumes(s.volumes, `${path}.volumes`, volumeNames));
   const context: ContainerContext = { volumeNames, containerNames: new Set(), portNames: new Set() };
   if (!Array.isArray(s.containers) || s.containers.length === 0) {
@@ -99,7 +100,7 @@ function validateTolerations(tolerations: unknown, path: string): FieldError[] {
 }
 
 /** ValidatePodTemplateSpec for controllers: labels, annotations and a spec whose restartPolicy fits the owner. */
-export function validatePodTemplate(template: unknown, path: string, restartPolicies: string[]): FieldError[] {
+export function validatePodTemplate(template: unknown, path: string, restartPolicies: string[], providedVolumes: string[] = []): FieldError[] {
   if (template === undefined || template === null) return [required(path)];
   const t = obj(template);
   const metadata = obj(t.metadata);
@@ -107,7 +108,7 @@ export function validatePodTemplate(template: unknown, path: string, restartPoli
     // ValidatePodTemplateSpec reports these at `template.labels` / `template.annotations` (no `metadata`).
     ...validateLabels(metadata.labels, `${path}.labels`),
     ...validateAnnotations(metadata.annotations, `${path}.annotations`),
-    ...validatePodSpec(t.spec, `${path}.spec`),
+    ...validatePodSpec(t.spec, `${path}.spec`, providedVolumes),
   ];
   const spec = obj(t.spec);
   if (spec.restartPolicy !== undefined && !restartPolicies.includes(spec.restartPolicy as string) && restartPolicies.length) {

@@ -16,7 +16,9 @@ function ensure(parent: Obj, field: string): Obj {
 function validateStatefulSet(object: KubeObject): FieldError[] {
   const spec = specOf(object);
   if (!spec) return [required('spec')];
-  const errors = [...checkNonNegative(spec.replicas, 'spec.replicas'), ...validateSelectorAndTemplate(spec, 'StatefulSet')];
+  // Pods of a StatefulSet mount the claims its volumeClaimTemplates make (ValidateStatefulSetSpec).
+  const claims = arr(spec.volumeClaimTemplates).map((c) => obj(obj(c).metadata).name).filter((n): n is string => typeof n === 'string');
+  const errors = [...checkNonNegative(spec.replicas, 'spec.replicas'), ...validateSelectorAndTemplate(spec, 'StatefulSet', ['Always'], claims)];
   if (spec.podManagementPolicy !== undefined && spec.podManagementPolicy !== 'OrderedReady' && spec.podManagementPolicy !== 'Parallel') {
     errors.push(notSupported('spec.podManagementPolicy', spec.podManagementPolicy, ['OrderedReady', 'Parallel']));
   }

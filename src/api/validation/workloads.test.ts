@@ -196,6 +196,16 @@ describe('ReplicaSet, StatefulSet, DaemonSet', () => {
     assert.equal(errors.length, 1);
     assert.match(errors[0]!, /^spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', /);
   });
+  test('StatefulSet pods may mount the claims of its volumeClaimTemplates, and nothing else unknown', () => {
+    const spec = { containers: [{ name: 'app', image: 'nginx:1.27', volumeMounts: [{ name: 'data', mountPath: '/data' }] }] };
+    const sts = object('apps/v1', 'StatefulSet', {
+      selector: { matchLabels: { app: 'a' } }, serviceName: 'web', template: template({ app: 'a' }, spec),
+      volumeClaimTemplates: [{ metadata: { name: 'data' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } } } }],
+    });
+    assert.deepEqual(create('apps/StatefulSet', sts), []);
+    const without = object('apps/v1', 'StatefulSet', { selector: { matchLabels: { app: 'a' } }, serviceName: 'web', template: template({ app: 'a' }, spec) });
+    assert.deepEqual(create('apps/StatefulSet', without), ['spec.template.spec.containers[0].volumeMounts[0].name: Not found: "data"']);
+  });
   test('DaemonSet defaults', () => {
     const ds = object('apps/v1', 'DaemonSet', { selector: { matchLabels: { app: 'a' } }, template: template() });
     assert.deepEqual(create('apps/DaemonSet', ds), []);

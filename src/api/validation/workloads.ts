@@ -43,7 +43,7 @@ const isZero = (value: unknown) => value === 0 || value === '0%';
  * The selector and template checks every pod controller makes: selector present and not
  * empty, template labels matched, restartPolicy Always, no activeDeadlineSeconds.
  */
-export function validateSelectorAndTemplate(spec: Obj, kindName: string, restartPolicies = ['Always']): FieldError[] {
+export function validateSelectorAndTemplate(spec: Obj, kindName: string, restartPolicies = ['Always'], providedVolumes: string[] = []): FieldError[] {
   const errors: FieldError[] = [];
   const missing = spec.selector === undefined || spec.selector === null;
   let broken = false;
@@ -68,7 +68,7 @@ export function validateSelectorAndTemplate(spec: Obj, kindName: string, restart
   if (!broken && (missing || (!selectorIsEmpty(spec.selector) && !selectorMatches(spec.selector, labels)))) {
     errors.push(invalidValue('spec.template.metadata.labels', labels, '`selector` does not match template `labels`'));
   }
-  errors.push(...validatePodTemplate(spec.template, 'spec.template', restartPolicies));
+  errors.push(...validatePodTemplate(spec.template, 'spec.template', restartPolicies, providedVolumes));
   const templateSpec = obj(obj(spec.template).spec);
   if (templateSpec.activeDeadlineSeconds !== undefined && templateSpec.activeDeadlineSeconds !== null && restartPolicies.includes('Always')) {
     // Deployments share ValidatePodTemplateSpecForReplicaSet, whose message names ReplicaSet.

@@ -2,11 +2,15 @@
 // in-memory store of startTestApi); pods are created by 64 concurrent writers while the
 // scheduler runs. Reports pods bound per second and scheduling latency (pod created → bound).
 import { startTestApi } from '../src/client/testing.js';
+import { DeploymentController } from '../src/controllers/deployment.js';
+import { ReplicaSetController } from '../src/controllers/replicaset.js';
 import { Scheduler } from '../src/scheduler/index.js';
+import { SimulatedNodes } from '../src/simulated/index.js';
 import { percentile } from './measure.js';
 
 const nodesRef = { apiVersion: 'v1', plural: 'nodes' };
 const podsRef = { apiVersion: 'v1', plural: 'pods' };
+const deploymentsRef = { apiVersion: 'apps/v1', plural: 'deployments' };
 
 async function inParallel(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
@@ -16,6 +20,51 @@ async function inParallel(count: number, concurrency: number, work: (i: number) 
 }
 
 export async function run(): Promise<Record<string, unknown>> {
+  const placement = await placementRun();
+  return { ...placement, deployment1000: await deploymentRun() };
+}
+
+/**
+ * Time until a Deployment of 1,000 replicas is fully available on simulated nodes (100 nodes
+ * of 110 pods), with the scheduler and the ReplicaSet and Deployment controllers running.
+ */
+async function deploymentRun(): Promise<Record<string, unknown>> {
+  const api = await startTestApi();
+  const abort = new AbortController();
+  const controllers = api.clientAs('system:kube-controller-manager');
+  try {
+    const running = [
+      new Scheduler({ client: api.clientAs('system:kube-scheduler') }).run(abort.signal),
+      new ReplicaSetController({ client: controllers }).run(abort.signal),
+      new DeploymentController({ client: controllers }).run(abort.signal),
+    ];
+    const nodes = new SimulatedNodes({ client: api.clientAs('system:node:bench'), count: 100, startDelayMs: 200 });
+    await nodes.start(abort.signal);
+    const replicas = 1000;
+    const start = performance.now();
+    await api.client.create(deploymentsRef, 'default', {
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'big' },
+      spec: { replicas, selector: { matchLabels: { app: 'big' } }, template: { metadata: { labels: { app: 'big' } }, spec: { containers: [{ name: 'c', image: 'nginx:1.27' }] } } },
+    });
+    let available = 0;
+    const deadline = Date.now() + 300_000;
+    while (available < replicas && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      const deployment = await api.client.get(deploymentsRef, 'default', 'big');
+      available = Number((deployment.status as { availableReplicas?: number } | undefined)?.availableReplicas ?? 0);
+    }
+    const ms = Math.round(performance.now() - start);
+    abort.abort();
+    nodes.stopAll();
+    await Promise.allSettled(running);
+    return { replicas, available, msUntilAvailable: ms, rssMb: Math.round(process.memoryUsage().rss / 1024 / 1024) };
+  } finally {
+    abort.abort();
+    await api.stop();
+  }
+}
+
+async function placementRun(): Promise<Record<string, unknown>> {
   const nodeCount = Number(process.env.BENCH_SCHEDULER_NODES ?? 1000);
   const podCount = Number(process.env.BENCH_SCHEDULER_PODS ?? 10_000);
   const api = await startTestApi();

@@ -1,6 +1,7 @@
 // Scheduler benchmark: 1,000 nodes and 10,000 pods through an in-process control plane (the
 // in-memory store of startTestApi); pods are created by 64 concurrent writers while the
 // scheduler runs. Reports pods bound per second and scheduling latency (pod created → bound).
+import { setMaxListeners } from 'node:events';
 import { startTestApi } from '../src/client/testing.js';
 import { DeploymentController } from '../src/controllers/deployment.js';
 import { ReplicaSetController } from '../src/controllers/replicaset.js';
@@ -31,6 +32,7 @@ export async function run(): Promise<Record<string, unknown>> {
 async function deploymentRun(): Promise<Record<string, unknown>> {
   const api = await startTestApi();
   const abort = new AbortController();
+  setMaxListeners(0, abort.signal);
   const controllers = api.clientAs('system:kube-controller-manager');
   try {
     const running = [

@@ -30,5 +30,7 @@ export async function bindPodToNode(registry: Registry, definition: ResourceDefi
     conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: timestamp(registry.now()) });
     const bound: KubeObject = { ...current, spec: { ...spec, nodeName }, status: { ...status, conditions } };
     return bound;
-  }, options, 'binding');
+    // The pod is rebuilt from its stored self: nothing unknown to warn about, and, as in kube,
+    // binding records no managedFields entry.
+  }, { ...options, fieldValidation: 'Ignore' }, 'binding', true);
 }

@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { PatchSchema, ResourceDefinition } from '../api/types.js';
 import type { Store } from '../storage/types.js';
 import type { ApiContext, Logger, SubresourceHandler } from './http/context.js';
+import { systemPriorityClasses } from './admission/priority.js';
 import { kubernetesServiceIp } from './admission/service-addresses.js';
 import { createRouter, type PathHandler } from './http/router.js';
 import { ensureCertificates, type ClusterCertificates } from './pki/certificates.js';
@@ -66,6 +67,13 @@ export class ApiServer {
     for (const name of initialNamespaces) {
       if (await this.registry.read(namespaces, undefined, name)) continue;
       await this.registry.create(namespaces, undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name } }, { user: apiserverUser });
+    }
+    const priorityClasses = this.registry.definitionFor('scheduling.k8s.io', 'PriorityClass');
+    for (const system of priorityClasses ? systemPriorityClasses : []) {
+      if (await this.registry.read(priorityClasses!, undefined, system.name)) continue;
+      await this.registry.create(priorityClasses!, undefined, {
+        apiVersion: 'scheduling.k8s.io/v1', kind: 'PriorityClass', metadata: { name: system.name }, value: system.value, description: system.description, preemptionPolicy: 'PreemptLowerPriority',
+      }, { user: apiserverUser });
     }
     // The `kubernetes` Service in default, at the first address of the service CIDR, as every cluster has.
     const services = this.registry.definitionFor('', 'Service');

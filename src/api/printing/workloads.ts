@@ -130,6 +130,11 @@ export const storageClassTable: TableDefinition = {
   },
 };
 
+export const priorityClassTable: TableDefinition = {
+  columns: [nameColumn, column('Value', 'integer'), column('Global-Default', 'boolean'), ageColumn, column('PreemptionPolicy')],
+  cells: (o, now) => [o.metadata.name, typeof o.value === 'number' ? o.value : 0, o.globalDefault === true, ageOf(o, now), str(o.preemptionPolicy, 'PreemptLowerPriority')],
+};
+
 export const roleBindingTable: TableDefinition = {
   columns: [nameColumn, column('Role', 'string', 'RoleRef is the reference to the role.'), ageColumn, wide('Users'), wide('Groups'), wide('ServiceAccounts')],
   cells: (o, now) => {

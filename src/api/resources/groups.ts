@@ -1,7 +1,7 @@
 import type { ResourceDefinition } from '../types.js';
 import {
   controllerRevisionTable, cronJobTable, daemonSetTable, deploymentTable, endpointSliceTable, jobTable, leaseTable,
-  podDisruptionBudgetTable, replicaSetTable, roleBindingTable, statefulSetTable, storageClassTable,
+  podDisruptionBudgetTable, priorityClassTable, replicaSetTable, roleBindingTable, statefulSetTable, storageClassTable,
 } from '../printing/workloads.js';
 import { eventTable } from '../printing/core.js';
 import { obj, str } from '../printing/values.js';
@@ -31,6 +31,7 @@ export const groupResources: ResourceDefinition[] = [
       return { 'regarding.kind': str(regarding.kind), 'regarding.name': str(regarding.name), 'regarding.namespace': str(regarding.namespace), reason: str(o.reason), type: str(o.type), reportingController: str(o.reportingController) };
     } } }),
   define({ group: 'policy', version: 'v1', kind: 'PodDisruptionBudget', plural: 'poddisruptionbudgets', namespaced: true, shortNames: ['pdb'], hasStatus: true, generationTracksSpec: true, table: podDisruptionBudgetTable }),
+  define({ group: 'scheduling.k8s.io', version: 'v1', kind: 'PriorityClass', plural: 'priorityclasses', namespaced: false, shortNames: ['pc'], table: priorityClassTable }),
   define({ group: 'storage.k8s.io', version: 'v1', kind: 'StorageClass', plural: 'storageclasses', namespaced: false, shortNames: ['sc'], table: storageClassTable }),
   define({ ...rbac, kind: 'ClusterRole', plural: 'clusterroles', namespaced: false }),
   define({ ...rbac, kind: 'ClusterRoleBinding', plural: 'clusterrolebindings', namespaced: false, table: roleBindingTable }),

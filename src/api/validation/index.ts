@@ -2,6 +2,7 @@ import type { ResourceStrategy } from '../types.js';
 import { cronJobValidation, jobValidation } from './batch.js';
 import { configMapValidation, persistentVolumeClaimValidation, secretValidation, serviceValidation } from './core.js';
 import { podValidation } from './pod.js';
+import { priorityClassValidation } from './priority-class.js';
 import { daemonSetValidation, statefulSetValidation } from './sets.js';
 import { deploymentValidation, replicaSetValidation } from './workloads.js';
 
@@ -24,4 +25,5 @@ export const kindStrategies: Record<string, Partial<ResourceStrategy>> = {
   'apps/DaemonSet': daemonSetValidation,
   'batch/Job': jobValidation,
   'batch/CronJob': cronJobValidation,
+  'scheduling.k8s.io/PriorityClass': priorityClassValidation,
 };

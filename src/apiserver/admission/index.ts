@@ -1,5 +1,5 @@
 /**
- * The admission chain in kube-apiserver's order for the plugins we have: LimitRanger (which
+ * The admission chain in kube-apiserver's order for the plugins we have: Priority, LimitRanger (which
  * defaults requests and limits first, so quota sees them), then ResourceQuota, then the Service
  * address allocator. LimitRanger and ResourceQuota refuse with a 403 StatusError, which the
  * engine passes through; the allocator's field errors come back as a 422.
@@ -7,6 +7,7 @@
 import type { FieldError, KubeObject, ResourceDefinition } from '../../api/types.js';
 import type { Registry } from '../registry/engine.js';
 import { admitLimitRanges } from './limit-range.js';
+import { admitPriority } from './priority.js';
 import { ResourceQuotaAdmission } from './resource-quota.js';
 import { ServiceAddressAllocator } from './service-addresses.js';
 
@@ -19,6 +20,7 @@ export class AdmissionChain {
   constructor(readonly addresses: ServiceAddressAllocator = new ServiceAddressAllocator()) {}
 
   async admit(registry: Registry, definition: ResourceDefinition, object: KubeObject, old: KubeObject | undefined): Promise<FieldError[]> {
+    await admitPriority(registry, definition, object, old);
     await admitLimitRanges(registry, definition, object, old);
     await this.quota.admit(registry, definition, object, old);
     // Refused after quota charged it: the charge must not linger.

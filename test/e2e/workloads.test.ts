@@ -85,6 +85,27 @@ describe('workloads on 3 simulated nodes, driven by kubectl', () => {
     assert.equal(await cluster.ok(['get', 'deploy', 'web', '-o', 'jsonpath={.spec.template.spec.containers[0].image}']), 'nginx:1.27');
   });
 
+  it('rollout pause, resume and restart; kubectl wait --for=condition=Available', async () => {
+    await cluster.ok(['create', 'deployment', 'steady', '--image=nginx:1.27', '--replicas=2']);
+    await cluster.ok(['wait', '--for=condition=Available', 'deployment/steady', '--timeout=60s']);
+    await cluster.ok(['rollout', 'pause', 'deployment/steady']);
+    await cluster.ok(['set', 'image', 'deployment/steady', 'nginx=nginx:1.28']);
+    await new Promise((r) => setTimeout(r, 500));
+    const progressing = await cluster.ok(['get', 'deploy', 'steady', '-o', 'jsonpath={.status.conditions[?(@.type=="Progressing")].reason}']);
+    assert.equal(progressing, 'DeploymentPaused');
+    const images = async () => new Set(((await json(['pods', '-l', 'app=steady'])).items as Array<{ metadata: { deletionTimestamp?: string }; spec: { containers: Array<{ image: string }> } }>)
+      .filter((p) => !p.metadata.deletionTimestamp).map((p) => p.spec.containers[0]!.image));
+    assert.deepEqual([...await images()], ['nginx:1.27'], 'paused: nothing rolled');
+    await cluster.ok(['rollout', 'resume', 'deployment/steady']);
+    await cluster.ok(['rollout', 'status', 'deployment/steady', '--timeout=60s']);
+    assert.deepEqual([...await images()], ['nginx:1.28']);
+    const before = (await json(['replicasets', '-l', 'app=steady'])).items.length;
+    await cluster.ok(['rollout', 'restart', 'deployment/steady']);
+    await cluster.ok(['rollout', 'status', 'deployment/steady', '--timeout=60s']);
+    assert.equal((await json(['replicasets', '-l', 'app=steady'])).items.length, before + 1, 'a restart makes a new ReplicaSet');
+    assert.match(await cluster.ok(['get', 'deploy', 'steady', '-o', 'jsonpath={.spec.template.metadata.annotations}']), /kubectl\.kubernetes\.io\/restartedAt/);
+  });
+
   it('a pod asking for more CPU than any node stays Pending with the scheduler\'s message; a bigger node takes it', async () => {
     await cluster.ok(['apply', '-f', '-'], { input: `apiVersion: v1
 kind: Pod

@@ -3,32 +3,15 @@
  * NodeShouldRunDaemonPod): which nodes a daemon pod belongs on, the tolerations every daemon
  * pod gets, and the node-name affinity that lets the default scheduler place it.
  */
+import { nodeSelectorTermMatches, toleratesTaint, type NodeSelectorTerm, type Taint, type Toleration } from '../api/scheduling.js';
 import type { KubeObject } from '../api/types.js';
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-}
+export { toleratesTaint };
+export type { NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from '../api/scheduling.js';
 
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
 
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
 
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
+
 
 export interface Affinity {
   nodeAffinity?: {
@@ -103,31 +86,7 @@ export function targetNodeName(pod: { spec?: DaemonPodSpec }): string | undefine
   return undefined;
 }
 
-function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {
-  const values = r.values ?? [];
-  switch (r.operator) {
-    case 'In': return value !== undefined && values.includes(value);
-    case 'NotIn': return value === undefined || !values.includes(value);
-    case 'Exists': return value !== undefined;
-    case 'DoesNotExist': return value === undefined;
-    case 'Gt':
-    case 'Lt': {
-      if (value === undefined || values.length !== 1 || !/^-?\d+$/.test(value) || !/^-?\d+$/.test(values[0]!)) return false;
-      return r.operator === 'Gt' ? Number(value) > Number(values[0]) : Number(value) < Number(values[0]);
-    }
-    default: return false;
-  }
-}
 
-/** One NodeSelectorTerm: everything in it must match; an empty term matches nothing. */
-function termMatches(term: NodeSelectorTerm, node: Node): boolean {
-  const expressions = term.matchExpressions ?? [];
-  const fields = term.matchFields ?? [];
-  if (expressions.length === 0 && fields.length === 0) return false;
-  const labels = node.metadata.labels ?? {};
-  if (!expressions.every((r) => requirementMatches(r, Object.hasOwn(labels, r.key) ? labels[r.key] : undefined))) return false;
-  return fields.every((r) => r.key === objectNameField && requirementMatches(r, node.metadata.name));
-}
 
 /** nodeaffinity.GetRequiredNodeAffinity(pod).Match(node): nodeSelector and required terms (ORed). */
 export function fitsNodeAffinity(spec: DaemonPodSpec, node: Node): boolean {
@@ -135,20 +94,9 @@ export function fitsNodeAffinity(spec: DaemonPodSpec, node: Node): boolean {
   for (const [k, v] of Object.entries(spec.nodeSelector ?? {})) if (labels[k] !== v) return false;
   const required = spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution;
   if (!required) return true;
-  return (required.nodeSelectorTerms ?? []).some((t) => termMatches(t, node));
+  return (required.nodeSelectorTerms ?? []).some((t) => nodeSelectorTermMatches(t, node));
 }
 
-/** v1.Toleration.ToleratesTaint. */
-export function toleratesTaint(t: Toleration, taint: Taint): boolean {
-  if (t.effect && t.effect !== taint.effect) return false;
-  if (t.key && t.key !== taint.key) return false;
-  switch (t.operator ?? 'Equal') {
-    case '':
-    case 'Equal': return (t.value ?? '') === (taint.value ?? '');
-    case 'Exists': return true;
-    default: return false;
-  }
-}
 
 function hasUntolerated(taints: Taint[], tolerations: Toleration[], effects: string[]): boolean {
   return taints.some((taint) => effects.includes(taint.effect) && !tolerations.some((t) => toleratesTaint(t, taint)));

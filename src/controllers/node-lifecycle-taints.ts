@@ -5,6 +5,9 @@
  * a pod on a NoExecute-tainted node is due for eviction (kube's NoExecuteTaintManager).
  */
 import type { KubeObject } from '../api/types.js';
+import { toleratesTaint, type Toleration } from '../api/scheduling.js';
+
+export type { Toleration } from '../api/scheduling.js';
 
 export const taintUnreachable = 'node.kubernetes.io/unreachable';
 export const taintNotReady = 'node.kubernetes.io/not-ready';
@@ -23,13 +26,6 @@ export interface Taint {
   timeAdded?: string;
 }
 
-export interface Toleration {
-  key?: string;
-  operator?: 'Exists' | 'Equal' | string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
 
 export interface NodeCondition {
   type: string;
@@ -119,20 +115,8 @@ export function reconcileTaints(node: Node, wanted: Set<string>, now: string): T
   return changed ? next : undefined;
 }
 
-/** k8s.io/api ToleratesTaint: empty effect matches all; empty key with Exists matches all keys. */
-export function tolerates(toleration: Toleration, taint: Taint): boolean {
-  if (toleration.effect && toleration.effect !== taint.effect) return false;
-  if (toleration.key && toleration.key !== taint.key) return false;
-  switch (toleration.operator ?? 'Equal') {
-    case 'Exists':
-      return true;
-    case 'Equal':
-      // An empty key must come with Exists; Equal with no key matches nothing.
-      return Boolean(toleration.key) && (toleration.value ?? '') === (taint.value ?? '');
-    default:
-      return false;
-  }
-}
+/** v1.Toleration.ToleratesTaint. */
+export const tolerates = toleratesTaint;
 
 export type EvictionPlan =
   | { kind: 'keep' }

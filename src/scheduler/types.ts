@@ -1,28 +1,13 @@
 // The parts of core/v1 Pod and Node the scheduler reads. Objects come from the API as
 // free-form KubeObjects; these interfaces name the fields we use (all optional, as on the wire).
 import type { KubeObject } from '../api/types.js';
+import type { LabelSelector, NodeSelectorTerm, Taint, Toleration } from '../api/scheduling.js';
 
-export interface LabelSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
+export type { LabelSelector, LabelSelectorRequirement, NodeSelectorRequirement, NodeSelectorTerm, Taint, Toleration } from '../api/scheduling.js';
 
-export interface LabelSelector {
-  matchLabels?: Record<string, string>;
-  matchExpressions?: LabelSelectorRequirement[];
-}
 
-export interface NodeSelectorRequirement {
-  key: string;
-  operator: string;
-  values?: string[];
-}
 
-export interface NodeSelectorTerm {
-  matchExpressions?: NodeSelectorRequirement[];
-  matchFields?: NodeSelectorRequirement[];
-}
+
 
 export interface PreferredSchedulingTerm {
   weight: number;
@@ -58,20 +43,7 @@ export interface Affinity {
   };
 }
 
-export interface Toleration {
-  key?: string;
-  operator?: string;
-  value?: string;
-  effect?: string;
-  tolerationSeconds?: number;
-}
 
-export interface Taint {
-  key: string;
-  value?: string;
-  effect: string;
-  timeAdded?: string;
-}
 
 export interface ContainerPort {
   containerPort?: number;

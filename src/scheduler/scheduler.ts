@@ -6,6 +6,7 @@ import { Algorithm, FitError, NO_NODES_AVAILABLE } from './algorithm.js';
 import { newPodInfo, podKey, SchedulerCache } from './cache.js';
 import { INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { POD_TOPOLOGY_SPREAD } from './plugins/topology-spread.js';
+import { Preemptor } from './preemptor.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import type { Node, Pod, PodCondition } from './types.js';
 
@@ -62,6 +63,7 @@ export class Scheduler {
   private readonly log: Log;
   private readonly recorder: EventRecorder;
   private readonly algorithm: Algorithm;
+  private readonly preemptor: Preemptor;
   private readonly pods: Informer<Pod>;
   private readonly nodes: Informer<Node>;
   private readonly pending = new Set<Promise<void>>();
@@ -74,6 +76,7 @@ export class Scheduler {
     this.now = options.now ?? (() => new Date());
     this.recorder = new EventRecorder(this.client, this.schedulerName, '', this.now, this.log);
     this.algorithm = new Algorithm({ percentageOfNodesToScore: options.percentageOfNodesToScore });
+    this.preemptor = new Preemptor(this.client, this.recorder, this.schedulerName, this.log, this.now);
     this.queue = new SchedulingQueue({ initialBackoffMs: options.initialBackoffMs, maxBackoffMs: options.maxBackoffMs });
     this.pods = new Informer<Pod>(this.client, podsRef, undefined, { log: this.log });
     this.nodes = new Informer<Node>(this.client, nodesRef, undefined, { log: this.log });
@@ -94,6 +97,7 @@ export class Scheduler {
       delete: (pod) => {
         const key = podKey(pod);
         this.queue.delete(key);
+        this.preemptor.forget(key);
         if (this.cache.hasPod(key)) {
           this.cache.removePod(key);
           this.queue.moveAllToActive();
@@ -117,6 +121,7 @@ export class Scheduler {
     const key = podKey(pod);
     if (pod.spec?.nodeName) {
       this.queue.delete(key);
+      this.preemptor.forget(key);
       const phase = pod.status?.phase;
       if (phase === 'Succeeded' || phase === 'Failed') {
         if (this.cache.hasPod(key)) {
@@ -139,7 +144,7 @@ export class Scheduler {
   /** Schedules until the signal aborts; resolves once background work has finished. */
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const informers = [this.nodes.run(signal), this.pods.run(signal)];
+    const informers = [this.nodes.run(signal), this.pods.run(signal), this.preemptor.run(signal)];
     const onAbort = (): void => this.queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
     const retry = setInterval(() => this.queue.moveAllToActive(), this.options.retryIntervalMs ?? 10_000);
@@ -191,7 +196,12 @@ export class Scheduler {
       if (error instanceof FitError) {
         this.stats.unschedulable++;
         this.queue.unschedulable(key, error.plugins());
-        this.track(this.reportUnschedulable(pod, error.message));
+        // PostFilter: preemption may free a node; the victims' deletions requeue the pod.
+        const outcome = this.preemptor.postFilter(info, error, this.cache.list(), (n) => this.cache.getNode(n), (k) => this.cache.hasPod(k));
+        this.track((async () => {
+          await outcome.execute?.();
+          await this.reportUnschedulable(pod, outcome.message);
+        })());
       } else if (error instanceof Error && error.message === NO_NODES_AVAILABLE) {
         this.stats.unschedulable++;
         this.queue.unschedulable(key, []);

@@ -1,0 +1,67 @@
+import type { KubeObject } from '../api/types.js';
+import type { PodSandboxConfig } from './cri/types.js';
+import { containerConfig } from './container-config.js';
+import type { KubeletContext, PodState } from './context.js';
+import { ContainerConfigError } from './downward.js';
+import { containerEnv } from './env.js';
+import { ensureImage } from './image-pull.js';
+import type { ContainerSpec } from './pod-spec.js';
+import { serviceEnv } from './service-env.js';
+import { errorMessage } from './util.js';
+import type { VolumePaths } from './volumes.js';
+
+export interface StartInputs {
+  pod: KubeObject;
+  state: PodState;
+  container: ContainerSpec;
+  kind: 'init' | 'sidecar' | 'app';
+  restartCount: number;
+  sandboxId: string;
+  sandboxConfig: PodSandboxConfig;
+  podIP?: string;
+  volumes: VolumePaths;
+  etcHosts?: string;
+}
+
+/**
+ * kubelet's startContainer: pull the image, build the config (env, mounts), create and start
+ * the container, with the Created / Started / Failed events. A failure leaves the container's
+ * waiting reason in state (ErrImagePull, CreateContainerConfigError, RunContainerError).
+ */
+export async function startContainer(ctx: KubeletContext, inputs: StartInputs): Promise<boolean> {
+  const { pod, state, container: c } = inputs;
+  if (!(await ensureImage(ctx, pod, state, c, inputs.sandboxConfig))) return false;
+  let config;
+  try {
+    const facts = { podIP: inputs.podIP, hostIP: ctx.hostIP, allocatable: ctx.allocatable };
+    const services = await serviceEnv(ctx.client, pod.metadata.namespace ?? 'default', !podEnablesServiceLinks(pod));
+    const envs = await containerEnv(pod, c, facts, ctx.read, services);
+    config = await containerConfig({ pod, container: c, kind: inputs.kind, restartCount: inputs.restartCount, envs, volumes: inputs.volumes, etcHosts: inputs.etcHosts });
+  } catch (error: unknown) {
+    if (!(error instanceof ContainerConfigError)) throw error;
+    state.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: error.message });
+    ctx.event(pod, 'Warning', 'Failed', `Error: ${error.message}`);
+    return false;
+  }
+  let id: string;
+  try {
+    id = await ctx.runtime.createContainer(inputs.sandboxId, config, inputs.sandboxConfig);
+  } catch (error: unknown) {
+    state.waiting.set(c.name, { reason: 'CreateContainerError', message: errorMessage(error) });
+    ctx.event(pod, 'Warning', 'Failed', `Error: ${errorMessage(error)}`);
+    return false;
+  }
+  ctx.event(pod, 'Normal', 'Created', `Created container: ${c.name}`);
+  try {
+    await ctx.runtime.startContainer(id);
+  } catch (error: unknown) {
+    state.waiting.set(c.name, { reason: 'RunContainerError', message: errorMessage(error) });
+    ctx.event(pod, 'Warning', 'Failed', `Error: failed to start container "${c.name}": ${errorMessage(error)}`);
+    return false;
+  }
+  state.waiting.delete(c.name);
+  ctx.event(pod, 'Normal', 'Started', `Started container ${c.name}`);
+  return true;
+}
+
+const podEnablesServiceLinks = (pod: KubeObject): boolean => (pod.spec as { enableServiceLinks?: boolean } | undefined)?.enableServiceLinks !== false;

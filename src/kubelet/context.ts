@@ -1,0 +1,50 @@
+import type { KubeObject } from '../api/types.js';
+import type { Client } from '../client/types.js';
+import type { BackOff } from './backoff.js';
+import type { ContainerRuntime } from './cri/types.js';
+import type { DnsOptions } from './dns.js';
+import type { ReadObject } from './objects.js';
+
+export type Log = (message: string, fields?: Record<string, unknown>) => void;
+
+/** What every pod's sync needs from the kubelet that runs it. */
+export interface KubeletContext {
+  client: Client;
+  runtime: ContainerRuntime;
+  nodeName: string;
+  hostIP: string;
+  allocatable: { cpu: string; memory: string };
+  dataDir: string;
+  dns: DnsOptions;
+  /** `containerd`: the scheme of containerIDs (`containerd://<id>`). */
+  runtimeName: string;
+  read: ReadObject;
+  /** Crash-loop back-off, per pod uid and container name. */
+  restartBackOff: BackOff;
+  /** Image pull back-off, per pod uid and image. */
+  pullBackOff: BackOff;
+  /** Records an event about the pod (serialised per pod, best effort). */
+  event(pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string): void;
+  log: Log;
+  now: () => Date;
+}
+
+/** A container's transient waiting reason, remembered between syncs (ErrImagePull, CrashLoopBackOff…). */
+export interface Waiting {
+  reason: string;
+  message?: string;
+}
+
+/** What the kubelet remembers about a pod between syncs; the rest is re-read from the runtime. */
+export interface PodState {
+  waiting: Map<string, Waiting>;
+  /** Readiness by container id (probe results; absent means "no verdict yet"). */
+  readiness: Map<string, boolean>;
+  /** Containers ids whose liveness probe failed: to be restarted. */
+  unhealthy: Set<string>;
+  startTime?: Date;
+  /** A pod that reached Succeeded or Failed keeps this status; nothing runs any more. */
+  terminalStatus?: Record<string, unknown>;
+}
+
+export const newPodState = (): PodState => ({ waiting: new Map(), readiness: new Map(), unhealthy: new Set() });

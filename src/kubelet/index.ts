@@ -1,0 +1,2 @@
+export { Kubelet, type KubeletOptions } from './kubelet.js';
+export { FakeRuntime } from './fake-runtime.js';

@@ -1,0 +1,16 @@
+/** Image contents made of busybox-static: one static binary, applets reached through symlinks. */
+import { readFileSync } from 'node:fs';
+import type { ImageFile } from './oci.js';
+
+/** Debian's busybox-static installs here. */
+export const defaultBusybox = '/bin/busybox';
+
+/**
+ * /bin/busybox plus a /bin/<applet> symlink per applet, so `sh -c '…'` and friends work as in
+ * any image. Busybox picks the applet from argv[0].
+ */
+export function busyboxFiles(applets: string[] = [], busybox = defaultBusybox): ImageFile[] {
+  const files: ImageFile[] = [{ path: '/bin/busybox', data: readFileSync(busybox), mode: 0o755 }];
+  for (const applet of applets) files.push({ path: `/bin/${applet}`, symlink: 'busybox' });
+  return files;
+}

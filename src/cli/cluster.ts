@@ -14,11 +14,16 @@ import { ResourceQuotaController } from '../controllers/resource-quota.js';
 import { StatefulSetController } from '../controllers/statefulset.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SimulatedNodes } from '../simulated/index.js';
+import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from './node-agent.js';
 
 export interface ClusterOptions extends ControlPlaneOptions {
   /** Simulated nodes to run beside the control plane (0: none). */
   simulatedNodes?: number;
   simulatedCapacity?: { cpu?: string; memory?: string; pods?: string };
+  /** Run the real node agent (containerd and the kubelet) for this machine. */
+  nodeAgent?: NodeAgentOptions;
+  /** User-facing progress lines (what is being installed). */
+  say?: (line: string) => void;
   /** Shorter timings for tests (production defaults are kube's). */
   timing?: {
     jobBackoffBaseMs?: number;
@@ -35,6 +40,8 @@ export interface Cluster {
   plane: ControlPlane;
   /** The simulated nodes, when any run. */
   simulated?: SimulatedNodes;
+  /** The node agent, when it runs. */
+  agent?: NodeAgent;
   stop(): Promise<void>;
 }
 
@@ -83,10 +90,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     });
     await simulated.start(signal);
   }
+  let agent: NodeAgent | undefined;
+  if (options.nodeAgent) {
+    try {
+      agent = await startNodeAgent(options.dataDir, clientAs(`system:node:${options.nodeAgent.nodeName ?? 'local'}`), options.nodeAgent, log ?? (() => undefined), options.say ?? (() => undefined));
+    } catch (error: unknown) {
+      stopping.abort();
+      simulated?.stopAll();
+      await Promise.allSettled(running);
+      await plane.stop();
+      throw error;
+    }
+  }
   return {
     plane,
     simulated,
+    agent,
     async stop() {
+      await agent?.stop();
       stopping.abort();
       simulated?.stopAll();
       await Promise.allSettled(running);

@@ -1,12 +1,13 @@
 import { parseCommonFlags } from './args.js';
 import { createLogger } from './log.js';
 import { startCluster } from './cluster.js';
+import { busyboxReference } from './node-agent.js';
 
 const usage = `Usage: litekube <command> [flags]
 
 Commands:
   server   run the API server and its store
-  up       run a one-node cluster (today: the control plane, or with --simulated a simulated node)
+  up       run a one-node cluster: the control plane and a node agent running pods with containerd
 
 Flags:
   --data-dir DIR   where state, certificates and kubeconfig.yaml live
@@ -43,12 +44,14 @@ async function main(argv: string[]): Promise<number> {
   const started = performance.now();
   const log = createLogger(command);
   const simulatedNodes = command === 'up' && flags.simulatedNodes === 0 ? 0 : flags.simulatedNodes;
-  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log, simulatedNodes, simulatedCapacity: flags.simulatedCapacity });
+  const nodeAgent = command === 'up' && simulatedNodes === 0 ? {} : undefined;
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
+  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log, simulatedNodes, simulatedCapacity: flags.simulatedCapacity, nodeAgent, say });
   log('ready', { url: cluster.plane.server.url, kubeconfig: cluster.plane.server.kubeconfigPath, startupMs: Math.round(performance.now() - started) });
   if (simulatedNodes > 0) {
     process.stdout.write(`${simulatedNodes} simulated node(s): pods are scheduled and reported Running, but no containers run.\n`);
-  } else if (command === 'up') {
-    process.stdout.write('Note: the node agent is not built yet; pods are scheduled only onto simulated nodes (--simulated) and do not run.\n');
+  } else if (cluster.agent) {
+    process.stdout.write(`Node ${cluster.agent.nodeName} runs pods with containerd (images present offline: ${busyboxReference}).\n`);
   }
   process.stdout.write(`litekube is ready at ${cluster.plane.server.url}\nexport KUBECONFIG=${cluster.plane.server.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {

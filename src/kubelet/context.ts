@@ -16,6 +16,8 @@ export interface KubeletContext {
   allocatable: { cpu: string; memory: string };
   dataDir: string;
   dns: DnsOptions;
+  /** The cgroup every pod's sandbox goes under (kubelet's cgroupRoot + kubepods). */
+  cgroupParent?: string;
   /** `containerd`: the scheme of containerIDs (`containerd://<id>`). */
   runtimeName: string;
   read: ReadObject;

@@ -27,6 +27,8 @@ export interface KubeletOptions {
   clusterDns?: string;
   clusterDomain?: string;
   resolvConf?: string;
+  /** The cgroup pods' sandboxes go under (default: the runtime's, /k8s.io for containerd). */
+  cgroupParent?: string;
   log?: Log;
   /** How often every pod is re-synced against the runtime (kubelet's PLEG relist, 1 s). */
   syncIntervalMs?: number;
@@ -66,6 +68,7 @@ export class Kubelet {
       allocatable: { cpu: options.capacity.cpu, memory: options.capacity.memory },
       dataDir: options.dataDir,
       dns: { clusterDns: options.clusterDns ?? '10.43.0.10', clusterDomain: options.clusterDomain ?? 'cluster.local', resolvConf: options.resolvConf ?? '/etc/resolv.conf' },
+      cgroupParent: options.cgroupParent,
       runtimeName: 'containerd',
       read: objectReader(options.client),
       restartBackOff: backOff(),

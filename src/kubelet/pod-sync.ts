@@ -62,12 +62,12 @@ export async function syncPod(ctx: KubeletContext, pod: KubeObject, state: PodSt
 async function ensureSandbox(ctx: KubeletContext, pod: KubeObject, runtime: RuntimePod): Promise<{ id: string; config: PodSandboxConfig; created: boolean } | undefined> {
   const latest = runtime.sandboxes[0];
   if (latest && runtime.sandbox?.state === 'SANDBOX_READY') {
-    return { id: latest.id, config: await sandboxConfig(pod, latest.metadata.attempt, ctx.dataDir, ctx.dns), created: false };
+    return { id: latest.id, config: await sandboxConfig(pod, latest.metadata.attempt, ctx.dataDir, ctx.dns, ctx.cgroupParent), created: false };
   }
   // A Never pod whose sandbox died after its containers ran is not given a new one (kubelet's rule).
   const ran = [...runtime.containers.values()].some((list) => list.length > 0);
   if (latest && ran && restartPolicyOf(pod) === 'Never') return undefined;
-  const config = await sandboxConfig(pod, latest ? latest.metadata.attempt + 1 : 0, ctx.dataDir, ctx.dns);
+  const config = await sandboxConfig(pod, latest ? latest.metadata.attempt + 1 : 0, ctx.dataDir, ctx.dns, ctx.cgroupParent);
   for (const old of runtime.sandboxes) {
     await ctx.runtime.stopPodSandbox(old.id).catch(() => undefined);
     await ctx.runtime.removePodSandbox(old.id).catch(() => undefined);

@@ -14,7 +14,7 @@ export const podLogDir = (dataDir: string, pod: KubeObject): string =>
 export const podDir = (dataDir: string, uid: string): string => join(dataDir, 'pods', uid);
 
 /** The CRI sandbox config kubelet's generatePodSandboxConfig makes for the pod. */
-export async function sandboxConfig(pod: KubeObject, attempt: number, dataDir: string, dns: DnsOptions): Promise<PodSandboxConfig> {
+export async function sandboxConfig(pod: KubeObject, attempt: number, dataDir: string, dns: DnsOptions, cgroupParent?: string): Promise<PodSandboxConfig> {
   const spec = podSpecOf(pod);
   const namespace = pod.metadata.namespace ?? 'default';
   const portMappings: PortMapping[] = [];
@@ -35,6 +35,7 @@ export async function sandboxConfig(pod: KubeObject, attempt: number, dataDir: s
     labels: { ...(pod.metadata.labels ?? {}), ...podLabels(pod) },
     annotations: { ...(pod.metadata.annotations ?? {}) },
     linux: {
+      ...(cgroupParent ? { cgroupParent } : {}),
       securityContext: { namespaceOptions: { network: spec.hostNetwork ? 'NODE' : 'POD', pid: 'CONTAINER', ipc: 'POD' }, privileged },
       ...(Object.keys(sysctls).length > 0 ? { sysctls } : {}),
     },

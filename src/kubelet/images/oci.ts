@@ -13,7 +13,8 @@ export type ImageFile =
 export interface ImageSpec {
   /** Full reference the import tags, e.g. litekube.local/pause:3.10. */
   reference: string;
-  entrypoint: string[];
+  /** Empty or absent: the image has only a cmd, which a pod's `args` replace (like docker's busybox). */
+  entrypoint?: string[];
   cmd?: string[];
   /** KEY=value; PATH defaults to /bin so image commands need no absolute paths. */
   env?: string[];
@@ -71,7 +72,7 @@ export function buildImage(spec: ImageSpec): BuiltImage {
   const config = Buffer.from(JSON.stringify({
     ...platform,
     config: {
-      Entrypoint: spec.entrypoint,
+      ...(spec.entrypoint?.length ? { Entrypoint: spec.entrypoint } : {}),
       ...(spec.cmd ? { Cmd: spec.cmd } : {}),
       Env: spec.env ?? ['PATH=/bin'],
       WorkingDir: spec.workingDir ?? '/',

@@ -1,0 +1,66 @@
+// The real node agent: containerd and runc run the pods kubectl creates. It uses its own bridge,
+// pod range and cgroup parent, and puts the machine back as it found it, which it asserts.
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
+import { eventually, TestCluster } from './harness.js';
+
+const bridge = 'litekube-e2e0';
+const podCIDR = '10.42.251.0/24';
+const image = 'litekube.local/busybox:latest';
+const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0;
+
+describe('the node agent runs pods with containerd', { skip: canRun ? false : 'needs root and containerd (apt-get install -y containerd runc containernetworking-plugins busybox-static nftables)' }, () => {
+  let cluster: TestCluster;
+  let hostBefore: HostState;
+  before(async () => {
+    assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
+    hostBefore = captureHostState();
+    cluster = await TestCluster.start({ nodeAgent: { nodeName: 'e2e-node', bridge, podCIDR, cgroupParent: `/litekube-e2e-${process.pid}`, backOffInitialMs: 500 } });
+  });
+  after(async () => {
+    // Pods first (the agent removes their sandboxes), then the agent and containerd, then the host.
+    if (cluster) {
+      await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
+      await cluster.stop();
+    }
+    const strays = pidsMentioning(cluster?.dataDir ?? '/nonexistent');
+    for (const pid of strays) process.kill(pid, 'SIGKILL');
+    if (strays.length) await sleep(200);
+    const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
+    const { problems } = restoreHostState(hostBefore, [bridge]);
+    assert.deepEqual({ strays, mounted, problems }, { strays: [], mounted: [], problems: [] }, 'the machine is as it was');
+  });
+
+
+  it('registers the node with containerd as its runtime', async () => {
+    await eventually(async () => /^e2e-node\s+Ready\s/m.test(await cluster.ok(['get', 'nodes'])), 20_000, 'node Ready');
+    assert.match(await cluster.ok(['get', 'node', 'e2e-node', '-o', 'jsonpath={.status.nodeInfo.containerRuntimeVersion}']), /^containerd:\/\/1\./);
+  });
+
+  it('a container that exits 3 leaves the pod Failed with exit code 3', async () => {
+    await cluster.ok(['run', 'exiter', `--image=${image}`, '--restart=Never', '--image-pull-policy=Never', '--', 'sh', '-c', 'echo hi; exit 3']);
+    await eventually(async () => (await cluster.ok(['get', 'pod', 'exiter', '-o', 'jsonpath={.status.phase}'])) === 'Failed', 30_000, 'phase Failed');
+    const state = JSON.parse(await cluster.ok(['get', 'pod', 'exiter', '-o', 'jsonpath={.status.containerStatuses[0].state.terminated}']));
+    assert.equal(state.exitCode, 3);
+    assert.equal(state.reason, 'Error');
+    assert.match(state.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
+  });
+
+  it('a web server pod runs with an IP on the pod range and answers from the host', async () => {
+    await cluster.ok(['run', 'web', `--image=${image}`, '--image-pull-policy=Never', '--', 'sh', '-c', 'mkdir -p /www && echo hello-from-pod > /www/index.html && httpd -f -p 8080 -h /www']);
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/web', '--timeout=30s']);
+    const ip = await cluster.ok(['get', 'pod', 'web', '-o', 'jsonpath={.status.podIP}']);
+    assert.match(ip, /^10\.42\.251\.\d+$/);
+    const body = await eventually(async () => {
+      const response = await fetch(`http://${ip}:8080/`).catch(() => undefined);
+      return response?.ok ? response.text() : undefined;
+    }, 10_000, 'the page');
+    assert.equal(body, 'hello-from-pod\n');
+    // sh as PID 1 ignores SIGTERM, as in any cluster: a short grace period keeps the test quick.
+    await cluster.ok(['delete', 'pod', 'web', '--grace-period=1', '--wait=true', '--timeout=30s']);
+    assert.equal((await cluster.kubectl(['get', 'pod', 'web'])).code, 1, 'the pod is gone');
+  });
+});

@@ -18,7 +18,7 @@ describe('the node agent runs pods with containerd', { skip: canRun ? false : 'n
   before(async () => {
     assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
     hostBefore = captureHostState();
-    cluster = await TestCluster.start({ nodeAgent: { nodeName: 'e2e-node', bridge, podCIDR, cgroupParent: `/litekube-e2e-${process.pid}`, backOffInitialMs: 500 } });
+    cluster = await TestCluster.start({ timing: { jobBackoffBaseMs: 200 }, nodeAgent: { nodeName: 'e2e-node', bridge, podCIDR, cgroupParent: `/litekube-e2e-${process.pid}`, backOffInitialMs: 500 } });
   });
   after(async () => {
     // Pods first (the agent removes their sandboxes), then the agent and containerd, then the host.
@@ -47,6 +47,25 @@ describe('the node agent runs pods with containerd', { skip: canRun ? false : 'n
     assert.equal(state.exitCode, 3);
     assert.equal(state.reason, 'Error');
     assert.match(state.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
+  });
+
+  it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {
+    const job = (name: string, code: number) => `apiVersion: batch/v1
+kind: Job
+metadata: {name: ${name}}
+spec:
+  backoffLimit: 2
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: work, image: ${image}, imagePullPolicy: Never, command: [sh, -c, "exit ${code}"]}]
+`;
+    await cluster.ok(['apply', '-f', '-'], { input: job('fails', 1) + '---\n' + job('works', 0) });
+    await cluster.ok(['wait', '--for=condition=complete', 'job/works', '--timeout=60s']);
+    await cluster.ok(['wait', '--for=condition=failed', 'job/fails', '--timeout=90s']);
+    assert.equal(await cluster.ok(['get', 'job', 'fails', '-o', 'jsonpath={.status.conditions[?(@.type=="Failed")].reason}']), 'BackoffLimitExceeded');
+    const pods = (await cluster.ok(['get', 'pods', '-l', 'job-name=fails', '-o', 'jsonpath={.items[*].status.phase}'])).split(' ');
+    assert.deepEqual(pods, ['Failed', 'Failed', 'Failed']);
   });
 
   it('a web server pod runs with an IP on the pod range and answers from the host', async () => {

@@ -13,6 +13,8 @@ import { ServiceAddressAllocator } from './admission/service-addresses.js';
 import { AdmissionChain } from './admission/index.js';
 import { handleBinding } from './http/binding.js';
 import { handleEviction } from './http/eviction.js';
+import { podLogHandler } from './http/logs.js';
+import type { PodLogSource } from '../api/logs.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
 
 export { ApiServer } from './server.js';
@@ -35,6 +37,8 @@ export interface ControlPlaneOptions {
   /** Store URL; default `sqlite://<dataDir>/state.db`. */
   storeUrl?: string;
   now?: () => Date;
+  /** Where pods' logs come from (the node agent), looked up per request: the agent starts later. */
+  podLogs?: () => PodLogSource | undefined;
   /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
   garbageCollector?: boolean;
 }
@@ -63,7 +67,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
-    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction]]),
+    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))]]),
     registry: {
       garbageCollector: options.garbageCollector ?? false,
       admit: (registry, definition, object, old) => admission.admit(registry, definition, object, old),

@@ -53,7 +53,8 @@ const users = {
 
 /** Starts the API server, the scheduler, the controllers and any simulated nodes, each with its own identity. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const plane = await startControlPlane({ ...options, garbageCollector: true });
+  let agent: NodeAgent | undefined;
+  const plane = await startControlPlane({ ...options, garbageCollector: true, podLogs: () => agent?.logs });
   const stopping = new AbortController();
   const signal = stopping.signal;
   // Every informer, watch and queue of every component listens for this one stop signal.
@@ -90,7 +91,6 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     });
     await simulated.start(signal);
   }
-  let agent: NodeAgent | undefined;
   if (options.nodeAgent) {
     try {
       agent = await startNodeAgent(options.dataDir, clientAs(`system:node:${options.nodeAgent.nodeName ?? 'local'}`), options.nodeAgent, log ?? (() => undefined), options.say ?? (() => undefined));

@@ -12,7 +12,8 @@ import { busyboxFiles } from '../kubelet/images/busybox.js';
 import { importImage } from '../kubelet/images/import.js';
 import { buildImage } from '../kubelet/images/oci.js';
 import { importPauseImage } from '../kubelet/images/pause.js';
-import { Kubelet } from '../kubelet/index.js';
+import { Kubelet, podLogSource } from '../kubelet/index.js';
+import type { PodLogSource } from '../api/logs.js';
 
 type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -85,6 +86,8 @@ export const busyboxReference = 'litekube.local/busybox:latest';
 
 export interface NodeAgent {
   nodeName: string;
+  /** The kubelet's log endpoint, served in-process. */
+  logs: PodLogSource;
   stop(): Promise<void>;
 }
 
@@ -106,10 +109,10 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
   const runtime = new CriClient({ socket: paths.socket, timeoutMs: 30_000 });
   const abort = new AbortController();
   let running: Promise<void> | undefined;
+  const kubeletDir = join(dataDir, 'kubelet');
   try {
     await importPauseImage({ socket: paths.socket });
     await importImage(buildImage({ reference: busyboxReference, cmd: ['sh'], files: busyboxFiles(busyboxApplets) }).archive, { socket: paths.socket });
-    const kubeletDir = join(dataDir, 'kubelet');
     await mkdir(kubeletDir, { recursive: true });
     const kubelet = new Kubelet({
       client, runtime, nodeName, podCIDR, dataDir: kubeletDir, log,
@@ -125,6 +128,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
   }
   return {
     nodeName,
+    logs: podLogSource(kubeletDir, runtime),
     async stop() {
       abort.abort();
       await running;

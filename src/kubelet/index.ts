@@ -1,2 +1,3 @@
 export { Kubelet, type KubeletOptions } from './kubelet.js';
 export { FakeRuntime } from './fake-runtime.js';
+export { podLogSource, parseCriLogLine } from './logs.js';

@@ -49,6 +49,17 @@ describe('the node agent runs pods with containerd', { skip: canRun ? false : 'n
     assert.match(state.containerID, /^containerd:\/\/[0-9a-f]{64}$/);
   });
 
+  it('kubectl logs -f follows a container until it ends; --tail and --previous', async () => {
+    await cluster.ok(['run', 'counter', `--image=${image}`, '--restart=OnFailure', '--image-pull-policy=Never', '--', 'sh', '-c', 'for i in 1 2 3 4 5; do echo line $i; sleep 0.3; done; exit 1']);
+    await eventually(async () => (await cluster.ok(['get', 'pod', 'counter', '-o', 'jsonpath={.status.phase}'])) === 'Running', 20_000, 'counter running');
+    const followed = await cluster.ok(['logs', '-f', 'counter']);
+    assert.equal(followed, 'line 1\nline 2\nline 3\nline 4\nline 5\n');
+    assert.equal(await cluster.ok(['logs', 'counter', '--tail=2']).then((t) => t.split('\n').filter(Boolean).length <= 2), true);
+    await eventually(async () => Number(await cluster.ok(['get', 'pod', 'counter', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])) >= 1, 30_000, 'a restart');
+    assert.match(await cluster.ok(['logs', 'counter', '--previous']), /^line 1\nline 2\nline 3\nline 4\nline 5\n$/);
+    await cluster.ok(['delete', 'pod', 'counter', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
   it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {
     const job = (name: string, code: number) => `apiVersion: batch/v1
 kind: Job
@@ -78,6 +89,11 @@ spec:
       return response?.ok ? response.text() : undefined;
     }, 10_000, 'the page');
     assert.equal(body, 'hello-from-pod\n');
+    // httpd logs nothing by default; the exiter's log has its line.
+    assert.equal(await cluster.ok(['logs', 'exiter']), 'hi\n');
+    assert.match(await cluster.ok(['logs', 'exiter', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z hi\n$/);
+    const wrong = await cluster.kubectl(['logs', 'exiter', '-c', 'nope']);
+    assert.match(wrong.stderr, /container nope is not valid for pod exiter/);
     // sh as PID 1 ignores SIGTERM, as in any cluster: a short grace period keeps the test quick.
     await cluster.ok(['delete', 'pod', 'web', '--grace-period=1', '--wait=true', '--timeout=30s']);
     assert.equal((await cluster.kubectl(['get', 'pod', 'web'])).code, 1, 'the pod is gone');

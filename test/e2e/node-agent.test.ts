@@ -60,6 +60,18 @@ describe('the node agent runs pods with containerd', { skip: canRun ? false : 'n
     await cluster.ok(['delete', 'pod', 'counter', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
+  it('restarting litekube leaves a running container untouched', async () => {
+    await cluster.ok(['run', 'steady', `--image=${image}`, '--image-pull-policy=Never', '--', 'sleep', '3600']);
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/steady', '--timeout=30s']);
+    const read = () => cluster.ok(['get', 'pod', 'steady', '-o', 'jsonpath={.status.containerStatuses[0].containerID} {.status.containerStatuses[0].restartCount} {.status.phase}']);
+    const before = await read();
+    await cluster.restart();
+    await eventually(async () => /^e2e-node\s+Ready\s/m.test(await cluster.ok(['get', 'nodes'])), 20_000, 'node Ready again');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(await read(), before, 'same container id, same restart count, still Running');
+    await cluster.ok(['delete', 'pod', 'steady', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
   it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {
     const job = (name: string, code: number) => `apiVersion: batch/v1
 kind: Job

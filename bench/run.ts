@@ -8,6 +8,7 @@ const suites: Record<string, () => Promise<Suite>> = {
   storage: async () => (await import('./storage.js')).run,
   apiserver: async () => (await import('./apiserver.js')).run,
   scheduler: async () => (await import('./scheduler.js')).run,
+  kubelet: async () => (await import('./kubelet.js')).run,
 };
 
 async function main(): Promise<void> {

@@ -18,44 +18,43 @@ export interface InformerOptions {
 const keyOf = (object: KubeObject): string => `${object.metadata.namespace ?? ''}/${object.metadata.name ?? ''}`;
 
 /**
- * A cache of one resource kept current by list-then-watch (client-go's shared informer,
- * small): handlers hear adds, updates and deletes; reads come from memory. A watch that
- * ends or expires (410) is followed by a relist that reports what changed meanwhile.
+ * One list-then-watch loop and its cache, shared by every Informer of the same client,
+ * resource and selectors (client-go's shared informer): ten controllers watching pods hold
+ * one copy of them, not ten. Objects handed out are shared: handlers must not change them.
  */
-export class Informer<T extends KubeObject = KubeObject> {
-  private readonly cache = new Map<string, T>();
-  private readonly handlers: InformerHandlers<T>[] = [];
-  private syncedOnce = false;
+class Reflector<T extends KubeObject> {
+  readonly cache = new Map<string, T>();
+  readonly handlers = new Set<InformerHandlers<T>>();
+  syncedOnce = false;
   private readonly waiters: Array<() => void> = [];
+  private runners = 0;
+  private stop?: AbortController;
+  private loop?: Promise<void>;
 
-  constructor(private readonly client: Client, readonly ref: ResourceRef, private readonly namespace?: string, private readonly options: InformerOptions = {}) {}
+  constructor(private readonly client: Client, readonly ref: ResourceRef, private readonly namespace: string | undefined, private readonly options: InformerOptions) {}
 
-  on(handlers: InformerHandlers<T>): void {
-    this.handlers.push(handlers);
-    // Late subscribers hear the current content as adds.
-    if (this.syncedOnce) for (const object of this.cache.values()) handlers.add?.(object);
-  }
-
-  get(namespace: string | undefined, name: string): T | undefined {
-    return this.cache.get(`${namespace ?? ''}/${name}`);
-  }
-
-  list(namespace?: string): T[] {
-    const all = [...this.cache.values()];
-    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
-  }
-
-  hasSynced(): boolean {
-    return this.syncedOnce;
-  }
-
-  /** Resolves once the first list has been loaded. */
   synced(): Promise<void> {
     return this.syncedOnce ? Promise.resolve() : new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Lists and watches until the signal aborts. */
-  async run(signal: AbortSignal): Promise<void> {
+  /** Runs while at least one Informer runs it; the last one to stop ends the loop. */
+  async attach(signal: AbortSignal): Promise<void> {
+    if (signal.aborted) return;
+    this.runners++;
+    if (!this.loop) {
+      this.stop = new AbortController();
+      this.loop = this.listAndWatch(this.stop.signal);
+    }
+    const loop = this.loop;
+    await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
+    if (--this.runners === 0) {
+      this.stop?.abort();
+      this.loop = undefined;
+      await loop;
+    }
+  }
+
+  private async listAndWatch(signal: AbortSignal): Promise<void> {
     while (!signal.aborted) {
       try {
         const list = await this.client.list<T>(this.ref, this.namespace, { labelSelector: this.options.labelSelector, fieldSelector: this.options.fieldSelector });
@@ -102,9 +101,68 @@ export class Informer<T extends KubeObject = KubeObject> {
 
   private remove(object: T): void {
     const key = keyOf(object);
-    const old = this.cache.get(key);
-    if (!old) return;
+    if (!this.cache.has(key)) return;
     this.cache.delete(key);
     for (const h of this.handlers) h.delete?.(object);
+  }
+}
+
+const reflectors = new WeakMap<Client, Map<string, Reflector<KubeObject>>>();
+
+function sharedReflector<T extends KubeObject>(client: Client, ref: ResourceRef, namespace: string | undefined, options: InformerOptions): Reflector<T> {
+  let byKey = reflectors.get(client);
+  if (!byKey) reflectors.set(client, (byKey = new Map()));
+  const key = [ref.apiVersion, ref.plural, namespace ?? '', options.labelSelector ?? '', options.fieldSelector ?? ''].join('\u0000');
+  let reflector = byKey.get(key);
+  if (!reflector) byKey.set(key, (reflector = new Reflector<KubeObject>(client, ref, namespace, options)));
+  return reflector as unknown as Reflector<T>;
+}
+
+/**
+ * A cache of one resource kept current by list-then-watch (client-go's shared informer,
+ * small): handlers hear adds, updates and deletes; reads come from memory. A watch that
+ * ends or expires (410) is followed by a relist that reports what changed meanwhile.
+ * Informers of the same client, resource and selectors share one watch and one cache.
+ */
+export class Informer<T extends KubeObject = KubeObject> {
+  private readonly reflector: Reflector<T>;
+  private readonly mine = new Set<InformerHandlers<T>>();
+
+  constructor(client: Client, readonly ref: ResourceRef, namespace?: string, options: InformerOptions = {}) {
+    this.reflector = sharedReflector<T>(client, ref, namespace, options);
+  }
+
+  on(handlers: InformerHandlers<T>): void {
+    this.mine.add(handlers);
+    this.reflector.handlers.add(handlers);
+    // Late subscribers hear the current content as adds.
+    if (this.reflector.syncedOnce) for (const object of this.reflector.cache.values()) handlers.add?.(object);
+  }
+
+  get(namespace: string | undefined, name: string): T | undefined {
+    return this.reflector.cache.get(`${namespace ?? ''}/${name}`);
+  }
+
+  list(namespace?: string): T[] {
+    const all = [...this.reflector.cache.values()];
+    return namespace === undefined ? all : all.filter((o) => o.metadata.namespace === namespace);
+  }
+
+  hasSynced(): boolean {
+    return this.reflector.syncedOnce;
+  }
+
+  /** Resolves once the first list has been loaded. */
+  synced(): Promise<void> {
+    return this.reflector.synced();
+  }
+
+  /** Lists and watches until the signal aborts (shared with other informers of the same kind). */
+  async run(signal: AbortSignal): Promise<void> {
+    try {
+      await this.reflector.attach(signal);
+    } finally {
+      for (const handlers of this.mine) this.reflector.handlers.delete(handlers);
+    }
   }
 }

@@ -14,7 +14,9 @@ import { AdmissionChain } from './admission/index.js';
 import { handleBinding } from './http/binding.js';
 import { handleEviction } from './http/eviction.js';
 import { podLogHandler } from './http/logs.js';
+import { podExecHandler } from './http/exec.js';
 import type { PodLogSource } from '../api/logs.js';
+import type { PodExecSource } from '../api/exec.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
 
 export { ApiServer } from './server.js';
@@ -39,6 +41,8 @@ export interface ControlPlaneOptions {
   now?: () => Date;
   /** Where pods' logs come from (the node agent), looked up per request: the agent starts later. */
   podLogs?: () => PodLogSource | undefined;
+  /** Where commands run (the node agent), looked up per request like podLogs. */
+  podExec?: () => PodExecSource | undefined;
   /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
   garbageCollector?: boolean;
 }
@@ -67,7 +71,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
-    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))]]),
+    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))]]),
     registry: {
       garbageCollector: options.garbageCollector ?? false,
       admit: (registry, definition, object, old) => admission.admit(registry, definition, object, old),

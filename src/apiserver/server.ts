@@ -7,6 +7,7 @@ import type { ApiContext, Logger, SubresourceHandler } from './http/context.js';
 import { systemPriorityClasses } from './admission/priority.js';
 import { kubernetesServiceIp } from './admission/service-addresses.js';
 import { createRouter, type PathHandler } from './http/router.js';
+import { serveUpgrade } from './http/upgrade.js';
 import { ensureCertificates, type ClusterCertificates } from './pki/certificates.js';
 import { writeKubeconfig } from './pki/kubeconfig.js';
 import { Registry } from './registry/engine.js';
@@ -102,6 +103,8 @@ export class ApiServer {
       rejectUnauthorized: false,
       settings: { maxConcurrentStreams: 1000 },
     }, (request, response) => void router(request, response));
+    // HTTP/1.1 requests with `Upgrade:` (kubectl exec's WebSocket) arrive here, not as requests.
+    server.on('upgrade', (request: import('node:http').IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => serveUpgrade(router, request, socket, head));
     server.on('session', (session) => {
       this.sessions.add(session);
       session.on('close', () => this.sessions.delete(session));

@@ -16,6 +16,9 @@ export interface CommonFlags {
   simulatedNodes: number;
   /** Capacity of each simulated node. */
   simulatedCapacity: { cpu: string; memory: string; pods: string };
+  /** Run the API server without the scheduler / the controllers (as k3s' --disable-*). */
+  disableScheduler: boolean;
+  disableControllerManager: boolean;
 }
 
 /** Parses the flags every subcommand shares; unknown flags are an error with usage. */
@@ -32,6 +35,8 @@ export function parseCommonFlags(argv: string[]): CommonFlags {
       'simulated-node-cpu': { type: 'string' },
       'simulated-node-memory': { type: 'string' },
       'simulated-node-pods': { type: 'string' },
+      'disable-scheduler': { type: 'boolean' },
+      'disable-controller-manager': { type: 'boolean' },
     },
     strict: true,
     allowPositionals: false,
@@ -52,5 +57,7 @@ export function parseCommonFlags(argv: string[]): CommonFlags {
     help: values.help ?? false,
     simulatedNodes,
     simulatedCapacity: { cpu: values['simulated-node-cpu'] ?? '4', memory: values['simulated-node-memory'] ?? '8Gi', pods: values['simulated-node-pods'] ?? '110' },
+    disableScheduler: values['disable-scheduler'] ?? false,
+    disableControllerManager: values['disable-controller-manager'] ?? false,
   };
 }

@@ -22,6 +22,9 @@ export interface ClusterOptions extends ControlPlaneOptions {
   simulatedCapacity?: { cpu?: string; memory?: string; pods?: string };
   /** Run the real node agent (containerd and the kubelet) for this machine. */
   nodeAgent?: NodeAgentOptions;
+  /** Leave out the scheduler / the controllers (the namespace controller always runs: deletes need it). */
+  disableScheduler?: boolean;
+  disableControllerManager?: boolean;
   /** User-facing progress lines (what is being installed). */
   say?: (line: string) => void;
   /** Shorter timings for tests (production defaults are kube's). */
@@ -54,7 +57,7 @@ const users = {
 /** Starts the API server, the scheduler, the controllers and any simulated nodes, each with its own identity. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let agent: NodeAgent | undefined;
-  const plane = await startControlPlane({ ...options, garbageCollector: true, podLogs: () => agent?.logs });
+  const plane = await startControlPlane({ ...options, garbageCollector: !options.disableControllerManager, podLogs: () => agent?.logs, podExec: () => agent?.exec });
   const stopping = new AbortController();
   const signal = stopping.signal;
   // Every informer, watch and queue of every component listens for this one stop signal.
@@ -65,20 +68,28 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const resources = plane.server.context.resources;
   const running: Array<Promise<void>> = [
     new NamespaceController({ client: controllers, resources, log }).run(signal),
-    new GarbageCollector({ client: controllers, resources, log }).run(signal),
-    new ReplicaSetController({ client: controllers, log }).run(signal),
-    new DeploymentController({ client: controllers, log }).run(signal),
-    new StatefulSetController({ client: controllers, log }).run(signal),
-    new DaemonSetController({ client: controllers, log }).run(signal),
-    new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
-    new CronJobController({ client: controllers, log }).run(signal),
-    new DisruptionController({ client: controllers, log }).run(signal),
-    new NodeLifecycleController({
-      client: controllers, log, nodeMonitorGracePeriodMs: options.timing?.nodeMonitorGracePeriodMs, monitorIntervalMs: options.timing?.nodeMonitorIntervalMs,
-    }).run(signal),
-    new ResourceQuotaController({ client: controllers, log }).run(signal),
-    new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
   ];
+  if (!options.disableControllerManager) {
+    running.push(
+      new GarbageCollector({ client: controllers, resources, log }).run(signal),
+      new ReplicaSetController({ client: controllers, log }).run(signal),
+      new DeploymentController({ client: controllers, log }).run(signal),
+      new StatefulSetController({ client: controllers, log }).run(signal),
+      new DaemonSetController({ client: controllers, log }).run(signal),
+      new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
+      new CronJobController({ client: controllers, log }).run(signal),
+      new DisruptionController({ client: controllers, log }).run(signal),
+      new NodeLifecycleController({
+        client: controllers, log, nodeMonitorGracePeriodMs: options.timing?.nodeMonitorGracePeriodMs, monitorIntervalMs: options.timing?.nodeMonitorIntervalMs,
+      }).run(signal),
+      new ResourceQuotaController({ client: controllers, log }).run(signal),
+    );
+  }
+  if (!options.disableScheduler) {
+    running.push(
+      new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
+    );
+  }
   let simulated: SimulatedNodes | undefined;
   if (options.simulatedNodes && options.simulatedNodes > 0) {
     simulated = new SimulatedNodes({

@@ -18,6 +18,8 @@ Flags:
   --simulated              with up: one simulated node instead of a real one
   --simulated-node-cpu Q, --simulated-node-memory Q, --simulated-node-pods N
                            capacity of each simulated node (default 4, 8Gi, 110)
+  --disable-scheduler, --disable-controller-manager
+                           run without the scheduler / the controllers
 `;
 
 async function main(argv: string[]): Promise<number> {
@@ -46,7 +48,8 @@ async function main(argv: string[]): Promise<number> {
   const simulatedNodes = command === 'up' && flags.simulatedNodes === 0 ? 0 : flags.simulatedNodes;
   const nodeAgent = command === 'up' && simulatedNodes === 0 ? {} : undefined;
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
-  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log, simulatedNodes, simulatedCapacity: flags.simulatedCapacity, nodeAgent, say });
+  const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log, simulatedNodes, simulatedCapacity: flags.simulatedCapacity, nodeAgent, say,
+    disableScheduler: flags.disableScheduler, disableControllerManager: flags.disableControllerManager });
   log('ready', { url: cluster.plane.server.url, kubeconfig: cluster.plane.server.kubeconfigPath, startupMs: Math.round(performance.now() - started) });
   if (simulatedNodes > 0) {
     process.stdout.write(`${simulatedNodes} simulated node(s): pods are scheduled and reported Running, but no containers run.\n`);

@@ -12,8 +12,9 @@ import { busyboxFiles } from '../kubelet/images/busybox.js';
 import { importImage } from '../kubelet/images/import.js';
 import { buildImage } from '../kubelet/images/oci.js';
 import { importPauseImage } from '../kubelet/images/pause.js';
-import { Kubelet, podLogSource } from '../kubelet/index.js';
+import { Kubelet, podExecSource, podLogSource } from '../kubelet/index.js';
 import type { PodLogSource } from '../api/logs.js';
+import type { PodExecSource } from '../api/exec.js';
 
 type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -88,6 +89,8 @@ export interface NodeAgent {
   nodeName: string;
   /** The kubelet's log endpoint, served in-process. */
   logs: PodLogSource;
+  /** The kubelet's exec endpoint, served in-process. */
+  exec: PodExecSource;
   stop(): Promise<void>;
 }
 
@@ -129,6 +132,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
   return {
     nodeName,
     logs: podLogSource(kubeletDir, runtime),
+    exec: podExecSource({ socket: paths.socket, fifoDir: join(containerdDir, 'exec-fifo') }, runtime),
     async stop() {
       abort.abort();
       await running;

@@ -2,10 +2,10 @@
 // pod range and cgroup parent, and puts the machine back as it found it, which it asserts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
-import { eventually, TestCluster } from './harness.js';
+import { eventually, kubectlBinary, TestCluster } from './harness.js';
 
 const bridge = 'litekube-e2e0';
 const podCIDR = '10.42.251.0/24';
@@ -58,6 +58,36 @@ describe('the node agent runs pods with containerd', { skip: canRun ? false : 'n
     await eventually(async () => Number(await cluster.ok(['get', 'pod', 'counter', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])) >= 1, 30_000, 'a restart');
     assert.match(await cluster.ok(['logs', 'counter', '--previous']), /^line 1\nline 2\nline 3\nline 4\nline 5\n$/);
     await cluster.ok(['delete', 'pod', 'counter', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
+  it('kubectl exec runs commands in the container: output, exit code, stdin, container choice, tty', async () => {
+    await cluster.ok(['run', 'shell', `--image=${image}`, '--image-pull-policy=Never', '--', 'sleep', '3600']);
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/shell', '--timeout=30s']);
+    const failed = await cluster.kubectl(['exec', 'shell', '--', 'sh', '-c', 'echo hi; exit 3']);
+    assert.deepEqual({ stdout: failed.stdout, code: failed.code }, { stdout: 'hi\n', code: 3 }, failed.stderr);
+    assert.equal(await cluster.ok(['exec', 'shell', '--', 'cat', '/etc/hostname']), 'shell\n');
+    const both = await cluster.kubectl(['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2']);
+    assert.deepEqual(both, { code: 0, stdout: 'out\n', stderr: 'err\n' });
+    assert.equal(await cluster.ok(['exec', '-i', 'shell', '--', 'cat'], { input: 'piped\n' }), 'piped\n');
+    const wrong = await cluster.kubectl(['exec', 'shell', '-c', 'nope', '--', 'true']);
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stderr, /container nope is not valid for pod shell/);
+    // -t needs kubectl's stdin to be a terminal: script gives it one, sized so the resize is seen.
+    // Its stdin stays open (at EOF script would type an end-of-file into the session).
+    const tty = await new Promise<string>((resolve) => {
+      // ctr sizes the container's terminal just after the command starts: stty waits a moment.
+      const line = `stty cols 100 rows 30; ${kubectlBinary()} exec -it shell -- sh -c 'tty; sleep 0.3; stty size'`;
+      const child = spawn('script', ['--quiet', '--return', '--command', line, '/dev/null'], { env: { ...process.env, KUBECONFIG: cluster.kubeconfig, HOME: cluster.dataDir } });
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const timer = setTimeout(() => child.kill(), 30_000);
+      child.on('close', () => {
+        clearTimeout(timer);
+        resolve(output);
+      });
+    });
+    assert.match(tty, /^\/dev\/pts\/\d+\r\n30 100\r\n$/);
+    await cluster.ok(['delete', 'pod', 'shell', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
   it('restarting litekube leaves a running container untouched', async () => {

@@ -1,0 +1,105 @@
+import { PassThrough } from 'node:stream';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { execContainer, PodExecError, type PodExecOptions, type PodExecSession, type PodExecSource } from '../../api/exec.js';
+import { badRequest, methodNotAllowed, StatusError } from '../errors.js';
+import type { Logger, ResourceCall, SubresourceHandler } from './context.js';
+import { channel, execProtocols, exitStatus, frame, internalErrorStatus, parseClientMessage, pickProtocol, type ExecProtocol } from './exec-channels.js';
+import { booleanParam } from './query.js';
+import { pendingUpgrade } from './upgrade.js';
+
+export function execOptions(query: URLSearchParams): PodExecOptions {
+  const options: PodExecOptions = {
+    command: query.getAll('command'),
+    stdin: booleanParam(query, 'stdin'),
+    stdout: booleanParam(query, 'stdout'),
+    stderr: booleanParam(query, 'stderr'),
+    tty: booleanParam(query, 'tty'),
+  };
+  const container = query.get('container');
+  if (container) options.container = container;
+  if (options.command.length === 0) throw badRequest('you must specify at least one command for the container');
+  if (!options.stdin && !options.stdout && !options.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
+  // With a terminal, stderr is the terminal too (as in the kubelet).
+  if (options.tty) options.stderr = false;
+  return options;
+}
+
+function offeredProtocols(header: string | string[] | undefined): string[] {
+  const text = Array.isArray(header) ? header.join(',') : header ?? '';
+  return text.split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+const asStatusError = (error: PodExecError): StatusError =>
+  new StatusError(error.code, error.code === 404 ? 'NotFound' : error.code === 500 ? 'InternalError' : 'BadRequest', error.message);
+
+/**
+ * GET|POST pods/{name}/exec: checks the pod, container and options while an error can still be
+ * an HTTP answer, then switches to a WebSocket speaking the channel protocol kubectl uses by
+ * default. SPDY (kubectl's fallback) is refused; errors reach kubectl through that attempt too.
+ */
+export function podExecHandler(source: () => PodExecSource | undefined): SubresourceHandler {
+  const sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => pickProtocol(offered) ?? false });
+  return async (call: ResourceCall) => {
+    if (call.info.verb !== 'get' && call.info.verb !== 'create') throw methodNotAllowed('the server does not allow this method on the requested resource');
+    const pod = await call.context.registry.get(call.definition, call.info.namespace, call.info.name ?? '');
+    const options = execOptions(call.query);
+    const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
+    const exec = source();
+    let session: PodExecSession;
+    try {
+      execContainer(pod, options.container);
+      if (!nodeName) throw badRequest(`pod ${pod.metadata.name ?? ''} does not have a host assigned`);
+      if (!exec) throw badRequest(`no node agent serves exec for node ${nodeName}`);
+      const upgrade = pendingUpgrade(call.request);
+      const headers = call.request.headers;
+      if (!upgrade || String(headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('Upgrade request required');
+      const protocol = pickProtocol(offeredProtocols(headers['sec-websocket-protocol']));
+      if (!protocol) throw badRequest(`unable to upgrade: no supported subprotocol in ${JSON.stringify(headers['sec-websocket-protocol'] ?? '')}, supported: ${execProtocols.join(', ')}`);
+      session = await exec(pod, options);
+      upgrade.claim();
+      sockets.handleUpgrade(call.request as import('node:http').IncomingMessage, upgrade.socket, upgrade.head, (socket) => {
+        void serveSession(socket, protocol, session, options, call.context.log);
+      });
+    } catch (error: unknown) {
+      if (error instanceof PodExecError) throw asStatusError(error);
+      throw error;
+    }
+  };
+}
+
+/** Runs the command with the WebSocket as its terminal: stdin in, output out, then the Status on channel 3. */
+async function serveSession(socket: WebSocket, protocol: ExecProtocol, session: PodExecSession, options: PodExecOptions, log: Logger): Promise<void> {
+  const abort = new AbortController();
+  const stdin = options.stdin ? new PassThrough() : undefined;
+  const streams: Parameters<PodExecSession['run']>[0] = {
+    stdout: (chunk) => send(channel.stdout, chunk),
+    stderr: (chunk) => send(options.tty ? channel.stdout : channel.stderr, chunk),
+  };
+  if (stdin) streams.stdin = stdin;
+  function send(stream: number, data: Buffer): void {
+    if (socket.readyState === socket.OPEN) socket.send(frame(stream, data));
+  }
+  socket.on('message', (data: RawData) => {
+    const message = parseClientMessage(Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data), protocol);
+    if (message.kind === 'stdin') stdin?.write(message.data);
+    else if (message.kind === 'close' && message.stream === channel.stdin) stdin?.end();
+    else if (message.kind === 'resize') streams.onResize?.({ width: message.width, height: message.height });
+  });
+  socket.on('close', () => {
+    stdin?.end();
+    abort.abort();
+  });
+  socket.on('error', () => abort.abort());
+  let status: string;
+  try {
+    const { exitCode } = await session.run(streams, abort.signal);
+    status = exitStatus(options.command, exitCode);
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof PodExecError)) log('exec failed', { error: message });
+    status = internalErrorStatus(message);
+  }
+  send(channel.error, Buffer.from(status));
+  // A normal closure: kubectl's readers then see EOF rather than an error.
+  if (socket.readyState === socket.OPEN) socket.close(1000);
+}

@@ -1,20 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../apiserver/index.js';
 import { InProcessClient, type Client } from '../client/index.js';
-import { CronJobController } from '../controllers/cronjob.js';
-import { DaemonSetController } from '../controllers/daemonset.js';
-import { DeploymentController } from '../controllers/deployment.js';
-import { DisruptionController } from '../controllers/disruption.js';
-import { GarbageCollector } from '../controllers/garbage-collector.js';
-import { JobController } from '../controllers/job.js';
 import { NamespaceController } from '../controllers/namespace.js';
-import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
-import { ReplicaSetController } from '../controllers/replicaset.js';
-import { ResourceQuotaController } from '../controllers/resource-quota.js';
-import { StatefulSetController } from '../controllers/statefulset.js';
-import { Scheduler } from '../scheduler/index.js';
-import { SimulatedNodes } from '../simulated/index.js';
-import { startNodeAgent, type NodeAgent, type NodeAgentOptions } from './node-agent.js';
+import type { SimulatedNodes } from '../simulated/index.js';
+import type { NodeAgent, NodeAgentOptions } from './node-agent.js';
 
 export interface ClusterOptions extends ControlPlaneOptions {
   /** Simulated nodes to run beside the control plane (0: none). */
@@ -70,28 +59,17 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     new NamespaceController({ client: controllers, resources, log }).run(signal),
   ];
   if (!options.disableControllerManager) {
-    running.push(
-      new GarbageCollector({ client: controllers, resources, log }).run(signal),
-      new ReplicaSetController({ client: controllers, log }).run(signal),
-      new DeploymentController({ client: controllers, log }).run(signal),
-      new StatefulSetController({ client: controllers, log }).run(signal),
-      new DaemonSetController({ client: controllers, log }).run(signal),
-      new JobController({ client: controllers, log, backoffBaseMs: options.timing?.jobBackoffBaseMs }).run(signal),
-      new CronJobController({ client: controllers, log }).run(signal),
-      new DisruptionController({ client: controllers, log }).run(signal),
-      new NodeLifecycleController({
-        client: controllers, log, nodeMonitorGracePeriodMs: options.timing?.nodeMonitorGracePeriodMs, monitorIntervalMs: options.timing?.nodeMonitorIntervalMs,
-      }).run(signal),
-      new ResourceQuotaController({ client: controllers, log }).run(signal),
-    );
+    // Loaded only when used: a bare API server starts faster and smaller.
+    const { runControllers } = await import('./controllers.js');
+    running.push(...runControllers(controllers, resources, log, options.timing, signal));
   }
   if (!options.disableScheduler) {
-    running.push(
-      new Scheduler({ client: clientAs(users.scheduler), log }).run(signal),
-    );
+    const { Scheduler } = await import('../scheduler/index.js');
+    running.push(new Scheduler({ client: clientAs(users.scheduler), log }).run(signal));
   }
   let simulated: SimulatedNodes | undefined;
   if (options.simulatedNodes && options.simulatedNodes > 0) {
+    const { SimulatedNodes } = await import('../simulated/index.js');
     simulated = new SimulatedNodes({
       client: clientAs(users.nodes),
       count: options.simulatedNodes,
@@ -104,6 +82,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   }
   if (options.nodeAgent) {
     try {
+      const { startNodeAgent } = await import('./node-agent.js');
       agent = await startNodeAgent(options.dataDir, clientAs(`system:node:${options.nodeAgent.nodeName ?? 'local'}`), options.nodeAgent, log ?? (() => undefined), options.say ?? (() => undefined));
     } catch (error: unknown) {
       stopping.abort();

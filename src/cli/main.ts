@@ -1,7 +1,6 @@
 import { parseCommonFlags } from './args.js';
 import { createLogger } from './log.js';
 import { startCluster } from './cluster.js';
-import { busyboxReference } from './node-agent.js';
 
 const usage = `Usage: litekube <command> [flags]
 
@@ -54,7 +53,7 @@ async function main(argv: string[]): Promise<number> {
   if (simulatedNodes > 0) {
     process.stdout.write(`${simulatedNodes} simulated node(s): pods are scheduled and reported Running, but no containers run.\n`);
   } else if (cluster.agent) {
-    process.stdout.write(`Node ${cluster.agent.nodeName} runs pods with containerd (images present offline: ${busyboxReference}).\n`);
+    process.stdout.write(`Node ${cluster.agent.nodeName} runs pods with containerd (images present offline: ${cluster.agent.localImages.join(', ')}).\n`);
   }
   process.stdout.write(`litekube is ready at ${cluster.plane.server.url}\nexport KUBECONFIG=${cluster.plane.server.kubeconfigPath}\n`);
   await new Promise<void>((resolve) => {

@@ -87,6 +87,8 @@ export const busyboxReference = 'litekube.local/busybox:latest';
 
 export interface NodeAgent {
   nodeName: string;
+  /** Images built and imported at start, usable without a registry. */
+  localImages: string[];
   /** The kubelet's log endpoint, served in-process. */
   logs: PodLogSource;
   /** The kubelet's exec endpoint, served in-process. */
@@ -131,6 +133,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
   }
   return {
     nodeName,
+    localImages: [busyboxReference],
     logs: podLogSource(kubeletDir, runtime),
     exec: podExecSource({ socket: paths.socket, fifoDir: join(containerdDir, 'exec-fifo') }, runtime),
     async stop() {

@@ -3,6 +3,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
 import { eventually, kubectlBinary, TestCluster } from './harness.js';
@@ -10,28 +13,46 @@ import { eventually, kubectlBinary, TestCluster } from './harness.js';
 const bridge = 'litekube-e2e0';
 const podCIDR = '10.42.251.0/24';
 const image = 'litekube.local/busybox:latest';
+/** Processes still in the test's pod cgroups (what a failed test may leave running). */
+function pidsInCgroup(parent: string): number[] {
+  const root = join('/sys/fs/cgroup/pids', parent);
+  const pids = new Set<number>();
+  const walk = (dir: string): void => {
+    if (!existsSync(dir)) return;
+    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
+    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
+  };
+  walk(root);
+  return [...pids];
+}
+
 const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 describe('the node agent runs pods with containerd', { skip: canRun ? false : 'needs root and containerd (apt-get install -y containerd runc containernetworking-plugins busybox-static nftables)' }, () => {
   let cluster: TestCluster;
   let hostBefore: HostState;
+  const cgroupParent = `/litekube-e2e-${process.pid}`;
   before(async () => {
     assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
     hostBefore = captureHostState();
-    cluster = await TestCluster.start({ timing: { jobBackoffBaseMs: 200 }, nodeAgent: { nodeName: 'e2e-node', bridge, podCIDR, cgroupParent: `/litekube-e2e-${process.pid}`, backOffInitialMs: 500 } });
+    cluster = await TestCluster.start({ timing: { jobBackoffBaseMs: 200 }, nodeAgent: { nodeName: 'e2e-node', bridge, podCIDR, cgroupParent, backOffInitialMs: 500 } });
   });
   after(async () => {
-    // Pods first (the agent removes their sandboxes), then the agent and containerd, then the host.
+    // Controllers first (or they replace pods), then pods (the agent removes their sandboxes),
+    // then the agent and containerd, then whatever a failed test left: processes, mounts, host.
+    let stopError: unknown;
     if (cluster) {
+      await cluster.kubectl(['delete', 'deployments,replicasets,jobs,statefulsets,daemonsets', '--all', '--cascade=foreground', '--wait=true', '--timeout=60s']);
       await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await cluster.stop();
+      await cluster.stop().catch((error: unknown) => (stopError = error));
     }
-    const strays = pidsMentioning(cluster?.dataDir ?? '/nonexistent');
+    const strays = [...pidsMentioning(cluster?.dataDir ?? '/nonexistent'), ...pidsInCgroup(cgroupParent)];
     for (const pid of strays) process.kill(pid, 'SIGKILL');
     if (strays.length) await sleep(200);
     const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
     const { problems } = restoreHostState(hostBefore, [bridge]);
-    assert.deepEqual({ strays, mounted, problems }, { strays: [], mounted: [], problems: [] }, 'the machine is as it was');
+    if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
+    assert.deepEqual({ strays, mounted, problems, stopError }, { strays: [], mounted: [], problems: [], stopError: undefined }, 'the machine is as it was');
   });
 
 
@@ -100,6 +121,75 @@ describe('the node agent runs pods with containerd', { skip: canRun ? false : 'n
     await new Promise((r) => setTimeout(r, 2000));
     assert.equal(await read(), before, 'same container id, same restart count, still Running');
     await cluster.ok(['delete', 'pod', 'steady', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
+  it('a Deployment with a readiness probe rolls to a new command; a configMap volume follows an edit', async () => {
+    const deployment = (version: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: probed}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: probed}}
+  strategy: {rollingUpdate: {maxUnavailable: 0, maxSurge: 1}}
+  template:
+    metadata: {labels: {app: probed}}
+    spec:
+      terminationGracePeriodSeconds: 1
+      containers:
+        - name: web
+          image: ${image}
+          imagePullPolicy: Never
+          command: [sh, -c, "mkdir -p /www && echo ${version} > /www/index.html && exec httpd -f -p 8080 -h /www"]
+          readinessProbe: {httpGet: {path: /index.html, port: 8080}, periodSeconds: 1}
+          volumeMounts: [{name: config, mountPath: /config}]
+      volumes: [{name: config, configMap: {name: greeting}}]
+`;
+    await cluster.ok(['create', 'configmap', 'greeting', '--from-literal=greeting=hello']);
+    await cluster.ok(['apply', '-f', '-'], { input: deployment('v1') });
+    await cluster.ok(['rollout', 'status', 'deployment/probed', '--timeout=60s']);
+    await cluster.ok(['apply', '-f', '-'], { input: deployment('v2') });
+    await cluster.ok(['rollout', 'status', 'deployment/probed', '--timeout=60s']);
+    // Old pods may still be terminating: take a live one.
+    const live = JSON.parse(await cluster.ok(['get', 'pods', '-l', 'app=probed', '-o', 'json'])).items.filter((p: { metadata: { deletionTimestamp?: string } }) => !p.metadata.deletionTimestamp);
+    const podName = live[0].metadata.name as string;
+    assert.equal(await cluster.ok(['exec', podName, '--', 'cat', '/www/index.html']), 'v2\n');
+    assert.equal(await cluster.ok(['exec', podName, '--', 'cat', '/config/greeting']), 'hello');
+    await cluster.ok(['patch', 'configmap', 'greeting', '--type=merge', '-p', '{"data":{"greeting":"changed"}}']);
+    await eventually(async () => (await cluster.ok(['exec', podName, '--', 'cat', '/config/greeting'])) === 'changed', 60_000, 'the configMap file updated in place');
+    await cluster.ok(['delete', 'deployment', 'probed', '--wait=true']);
+    await eventually(async () => (await cluster.ok(['get', 'pods', '-l', 'app=probed', '-o', 'name'])) === '', 30_000, 'pods gone');
+  });
+
+  it('a failing readiness probe keeps Ready False without restarts; a failing liveness probe restarts', async () => {
+    await cluster.ok(['apply', '-f', '-'], { input: `apiVersion: v1
+kind: Pod
+metadata: {name: unready}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sleep, "3600"]
+      readinessProbe: {tcpSocket: {port: 9999}, periodSeconds: 1}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: unhealthy}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sleep, "3600"]
+      livenessProbe: {tcpSocket: {port: 9999}, periodSeconds: 1, failureThreshold: 2}
+` });
+    await eventually(async () => Number(await cluster.ok(['get', 'pod', 'unhealthy', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])) >= 1, 60_000, 'a liveness restart');
+    assert.match(await cluster.ok(['get', 'events', '--field-selector', 'involvedObject.name=unhealthy', '-o', 'jsonpath={.items[*].reason}']), /Unhealthy/);
+    assert.equal(await cluster.ok(['get', 'pod', 'unready', '-o', 'jsonpath={.status.phase} {.status.containerStatuses[0].ready} {.status.containerStatuses[0].restartCount}']), 'Running false 0');
+    assert.equal(await cluster.ok(['get', 'pod', 'unready', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']), 'False');
+    await cluster.ok(['delete', 'pod', 'unready', 'unhealthy', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
   it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {

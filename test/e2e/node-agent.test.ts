@@ -192,6 +192,37 @@ spec:
     await cluster.ok(['delete', 'pod', 'unready', 'unhealthy', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
+  it('two containers share the pod network and an emptyDir: the sidecar logs the page web serves on localhost', async () => {
+    await cluster.ok(['apply', '-f', '-'], { input: `apiVersion: v1
+kind: Pod
+metadata: {name: duo}
+spec:
+  terminationGracePeriodSeconds: 1
+  volumes: [{name: shared, emptyDir: {}}]
+  containers:
+    - name: web
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sh, -c, "echo served-by-web > /shared/index.html && exec httpd -f -p 8080 -h /shared"]
+      volumeMounts: [{name: shared, mountPath: /shared}]
+    - name: sidecar
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sh, -c, "while true; do wget -q -O - http://localhost:8080/index.html; ls /shared; sleep 1; done"]
+      volumeMounts: [{name: shared, mountPath: /shared}]
+` });
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/duo', '--timeout=30s']);
+    const logs = await eventually(async () => {
+      const text = await cluster.ok(['logs', 'duo', '-c', 'sidecar']);
+      return text.includes('served-by-web') ? text : undefined;
+    }, 20_000, 'the sidecar to log the page');
+    assert.match(logs, /served-by-web\nindex\.html\n/, 'the page over localhost, and the file in the shared emptyDir');
+    const ip = await cluster.ok(['get', 'pod', 'duo', '-o', 'jsonpath={.status.podIP}']);
+    const response = await fetch(`http://${ip}:8080/index.html`);
+    assert.equal(await response.text(), 'served-by-web\n');
+    await cluster.ok(['delete', 'pod', 'duo', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
   it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {
     const job = (name: string, code: number) => `apiVersion: batch/v1
 kind: Job

@@ -1,5 +1,6 @@
 import type { KubeObject } from '../api/types.js';
 import type { Client } from './types.js';
+import { kubeTime } from '../api/time.js';
 
 const eventsRef = { apiVersion: 'v1', plural: 'events' };
 
@@ -36,7 +37,7 @@ export class EventRecorder {
   /** Records an event; failures are logged, never thrown (events are best effort). */
   async record(object: InvolvedObject, type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
     const namespace = object.metadata.namespace || 'default';
-    const time = this.now().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const time = kubeTime(this.now());
     const key = [object.kind, namespace, object.metadata.name, object.metadata.uid, type, reason, message].join('\u0000');
     const previous = this.seen.get(key);
     try {

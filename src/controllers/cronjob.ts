@@ -3,6 +3,7 @@ import type { KubeObject } from '../api/types.js';
 import { EventRecorder, Informer, type Client } from '../client/index.js';
 import { conditionsOf, isControlledBy, isFinished, num, obj, type Obj } from './job-status.js';
 import { WorkQueue } from './queue.js';
+import { kubeTime as time } from '../api/time.js';
 
 const cronJobsRef = { apiVersion: 'batch/v1', plural: 'cronjobs' };
 const jobsRef = { apiVersion: 'batch/v1', plural: 'jobs' };
@@ -17,7 +18,6 @@ export interface CronJobControllerOptions {
 }
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
-const time = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 const everyUnits: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** `@every 1h30m` as robfig/cron reads it, in milliseconds. */

@@ -7,6 +7,9 @@ import type { KubeObject } from '../api/types.js';
 import { controllerOf } from './owners.js';
 import { equalIgnoreHash } from './pod-template-hash.js';
 import type { PodTemplate, ReplicaSet } from './replicaset.js';
+import { kubeTime as rfc3339 } from '../api/time.js';
+
+export { rfc3339 };
 
 export const revisionAnnotation = 'deployment.kubernetes.io/revision';
 export const revisionHistoryAnnotation = 'deployment.kubernetes.io/revision-history';
@@ -309,9 +312,6 @@ export function proportion(rs: ReplicaSet | undefined, d: Deployment, toAdd: num
 
 // ---- Conditions ----
 
-export function rfc3339(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 export function getCondition(status: DeploymentStatus | undefined, type: string): DeploymentCondition | undefined {
   return status?.conditions?.find((c) => c.type === type);

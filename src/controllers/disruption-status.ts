@@ -6,6 +6,7 @@
 import type { KubeObject } from '../api/types.js';
 import { selectorMatches } from '../api/validation/selector.js';
 import type { Pod } from './replicaset.js';
+import { kubeTime } from '../api/time.js';
 
 /** How long an eviction may take to show up as a deleting pod (kube's DeletionTimeout). */
 export const deletionTimeoutMs = 2 * 60 * 1000;
@@ -112,7 +113,7 @@ export function countHealthy(pods: Pod[], disrupted: Record<string, string>): nu
 /** apimeta.SetStatusCondition: the transition time moves only when the status changes. */
 export function setCondition(conditions: BudgetCondition[], condition: BudgetCondition, now: Date): BudgetCondition[] {
   const existing = conditions.find((c) => c.type === condition.type);
-  const lastTransitionTime = existing && existing.status === condition.status && existing.lastTransitionTime ? existing.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const lastTransitionTime = existing && existing.status === condition.status && existing.lastTransitionTime ? existing.lastTransitionTime : kubeTime(now);
   return [...conditions.filter((c) => c.type !== condition.type), { ...condition, lastTransitionTime }];
 }
 

@@ -2,6 +2,8 @@ import { setMaxListeners } from 'node:events';
 import type { KubeObject, OwnerReference, ResourceDefinition } from '../api/types.js';
 import { Informer, type Client, type ResourceRef } from '../client/index.js';
 import { WorkQueue } from './queue.js';
+import { isConflict, isNotFound } from '../client/errors.js';
+import { splitApiVersion } from '../api/index.js';
 
 export interface GarbageCollectorOptions {
   client: Client;
@@ -44,19 +46,7 @@ function refOf(definition: ResourceDefinition): ResourceRef {
   return { apiVersion: apiVersionOf(definition), plural: definition.plural };
 }
 
-function splitApiVersion(apiVersion: string): { group: string; version: string } {
-  const slash = apiVersion.indexOf('/');
-  return slash < 0 ? { group: '', version: apiVersion } : { group: apiVersion.slice(0, slash), version: apiVersion.slice(slash + 1) };
-}
 
-function statusCode(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  const code = (error as { code: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
-
-const isNotFound = (error: unknown): boolean => statusCode(error) === 404;
-const isConflict = (error: unknown): boolean => statusCode(error) === 409;
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -5,6 +5,7 @@ import {
   podIndex, podPhase, podReady, podRestarts, setCondition, type JobCondition, type Obj,
 } from './job-status.js';
 import { WorkQueue } from './queue.js';
+import { kubeTime as time } from '../api/time.js';
 
 const jobsRef = { apiVersion: 'batch/v1', plural: 'jobs' };
 const podsRef = { apiVersion: 'v1', plural: 'pods' };
@@ -21,7 +22,6 @@ export interface JobControllerOptions {
 
 const keyOf = (o: KubeObject): string => `${o.metadata.namespace ?? ''}/${o.metadata.name ?? ''}`;
 const terminal = (pod: KubeObject): boolean => podPhase(pod) === 'Succeeded' || podPhase(pod) === 'Failed';
-const time = (d: Date): string => d.toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 /**
  * The Job controller: runs pods until `completions` succeed (or each index of an Indexed

@@ -1,5 +1,6 @@
 import type { KubeObject, ResourceDefinition } from '../api/types.js';
 import type { Client, ResourceRef } from '../client/index.js';
+import { isNotFound } from '../client/errors.js';
 
 export interface NamespaceControllerOptions {
   client: Client;
@@ -93,6 +94,3 @@ export class NamespaceController {
   }
 }
 
-function isNotFound(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'code' in error && (error as { code: unknown }).code === 404;
-}

@@ -5,6 +5,9 @@
  */
 import type { KubeObject } from '../api/types.js';
 import { conditionOf, type Node, type NodeCondition } from './node-lifecycle-taints.js';
+import { kubeTime } from '../api/time.js';
+
+export { kubeTime };
 
 export interface Lease extends KubeObject {
   spec?: { holderIdentity?: string; renewTime?: string; leaseDurationSeconds?: number };
@@ -62,7 +65,3 @@ export function unknownConditions(node: Node, now: string): NodeCondition[] | un
   return changed ? conditions : undefined;
 }
 
-/** kube's metav1.Time wire format: RFC 3339 to the second. */
-export function kubeTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}

@@ -7,6 +7,9 @@
 import type { KubeObject, OwnerReference } from '../api/types.js';
 import { selectorIsEmpty, selectorMatches } from '../api/validation/selector.js';
 import type { Client, ResourceRef } from '../client/index.js';
+import { errorMessage, isConflict, isNotFound, statusCode } from '../client/errors.js';
+
+export { errorMessage, isConflict, isNotFound, statusCode };
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -45,19 +48,8 @@ export function splitKey(key: string): { namespace: string; name: string } {
   return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
 }
 
-export function isNotFound(error: unknown): boolean {
-  return statusCode(error) === 404;
-}
 
-export function isConflict(error: unknown): boolean {
-  return statusCode(error) === 409;
-}
 
-export function statusCode(error: unknown): number | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  const code = (error as { code: unknown }).code;
-  return typeof code === 'number' ? code : undefined;
-}
 
 export function reasonOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('reason' in error)) return undefined;
@@ -65,9 +57,6 @@ export function reasonOf(error: unknown): string | undefined {
   return typeof reason === 'string' ? reason : undefined;
 }
 
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * Replaces an object's ownerReferences with a JSON patch guarded by a test of its uid, so

@@ -21,6 +21,7 @@ import {
   statusCode,
   type Log,
 } from './owners.js';
+import { kubeTime } from '../api/time.js';
 
 export const podsRef: ResourceRef = { apiVersion: 'v1', plural: 'pods' };
 export const replicaSetsRef: ResourceRef = { apiVersion: 'apps/v1', plural: 'replicasets' };
@@ -518,7 +519,7 @@ export class ReplicaSetController {
       conditions.push({
         type: 'ReplicaFailure',
         status: 'True',
-        lastTransitionTime: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        lastTransitionTime: kubeTime(now),
         reason: diff < 0 ? 'FailedCreate' : 'FailedDelete',
         message: errorMessage(manageError),
       });

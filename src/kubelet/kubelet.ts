@@ -6,7 +6,7 @@ import { BackOff } from './backoff.js';
 import type { KubeletContext, Log } from './context.js';
 import type { ContainerRuntime } from './cri/types.js';
 import { podUidLabel } from './labels.js';
-import { renewLease } from './lease.js';
+import { renewLease } from '../client/node-lease.js';
 import { defaultNodeIP, nodeObject, nodesRef, nodeStatus, type NodeCapacity, type NodeFacts } from './node-status.js';
 import { objectReader } from './objects.js';
 import { podKey } from './pod-spec.js';

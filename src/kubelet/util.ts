@@ -1,27 +1,7 @@
 /** Small helpers shared by the kubelet's files: error details, Kubernetes timestamps, equality. */
 
-/** The HTTP status code of a client error (StatusError in-process, or an HTTP client's), if any. */
-export function statusCode(error: unknown): number | undefined {
-  if (typeof error === 'object' && error !== null) {
-    const code = (error as { code?: unknown }).code;
-    if (typeof code === 'number') return code;
-  }
-  return undefined;
-}
-
-export function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** metav1.Time: second precision. */
-export function kubeTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-/** metav1.MicroTime: six fractional digits. */
-export function microTime(date: Date): string {
-  return date.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
-}
+export { errorMessage, statusCode } from '../client/errors.js';
+export { kubeTime, microTime } from '../api/time.js';
 
 /** CRI times are nanoseconds since the epoch; 0 means "not yet". */
 export function fromNanos(nanos: number): Date | undefined {

@@ -5,6 +5,7 @@ import { Informer, type Client, type EventRecorder } from '../client/index.js';
 import { fitErrorMessage, type FitError } from './algorithm.js';
 import type { NodeInfo, PodInfo } from './cache.js';
 import { findCandidates, ineligibility, pickCandidate, terminatingByPreemption, type Candidate, type PodDisruptionBudget } from './preemption.js';
+import { kubeTime } from '../api/time.js';
 
 const podsRef = { apiVersion: 'v1', plural: 'pods' };
 const pdbsRef = { apiVersion: 'policy/v1', plural: 'poddisruptionbudgets' };
@@ -92,7 +93,7 @@ export class Preemptor {
     const condition = {
       type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler',
       message: `${this.schedulerName}: preempting to accommodate a higher priority pod`,
-      lastTransitionTime: this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastTransitionTime: kubeTime(this.now()),
     };
     try {
       await this.client.patch(podsRef, victim.namespace, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' });

@@ -9,6 +9,7 @@ import { POD_TOPOLOGY_SPREAD } from './plugins/topology-spread.js';
 import { Preemptor } from './preemptor.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import type { Node, Pod, PodCondition } from './types.js';
+import { kubeTime } from '../api/time.js';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -258,7 +259,7 @@ export class Scheduler {
         reason: 'Unschedulable',
         message,
         lastProbeTime: null,
-        lastTransitionTime: existing?.status === 'False' && existing.lastTransitionTime ? existing.lastTransitionTime : this.now().toISOString().replace(/\.\d{3}Z$/, 'Z'),
+        lastTransitionTime: existing?.status === 'False' && existing.lastTransitionTime ? existing.lastTransitionTime : kubeTime(this.now()),
       };
       try {
         await this.client.patch(podsRef, namespace, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' });

@@ -3,10 +3,9 @@ import type { Client } from '../client/types.js';
 import { EventRecorder } from '../client/events.js';
 import { internalIpFor, podCidrFor, PodIpPool } from './addresses.js';
 import { errorMessage, statusCode } from './errors.js';
-import { leaseNamespace, leaseObject, leasesRef } from './lease.js';
+import { renewLease } from '../client/node-lease.js';
 import { nodeObject, nodesRef, nodeStatus, type NodeCapacity } from './node-object.js';
 import { PodWorker } from './pod-worker.js';
-import { microTime } from './time.js';
 import { Timers } from './timers.js';
 
 export interface SimulatedNodeOptions {
@@ -169,13 +168,7 @@ export class SimulatedNode {
 
   private async renewLease(): Promise<void> {
     if (!this.running) return;
-    const now = this.options.now();
-    try {
-      await this.options.client.patch(leasesRef, leaseNamespace, this.name, 'merge', { spec: { holderIdentity: this.name, renewTime: microTime(now) } }, { fieldManager: 'kubelet' });
-    } catch (error: unknown) {
-      if (statusCode(error) !== 404) throw error;
-      await this.options.client.create(leasesRef, leaseNamespace, leaseObject(this.name, this.nodeUid, now), { fieldManager: 'kubelet' });
-    }
+    await renewLease(this.options.client, this.name, this.nodeUid, this.options.now());
   }
 
   /** kubelet's events about its node name the node by name as its uid, as kubelet does. */

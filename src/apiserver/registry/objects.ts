@@ -82,9 +82,7 @@ export function specFingerprint(object: KubeObject): string {
 }
 
 /** RFC 3339 time without fractional seconds, as Kubernetes writes timestamps. */
-export function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { kubeTime as timestamp } from '../../api/time.js';
 
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);

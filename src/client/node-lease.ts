@@ -1,14 +1,16 @@
 import type { KubeObject } from '../api/types.js';
-import type { Client } from '../client/types.js';
-import { microTime, statusCode } from './util.js';
+import { microTime } from '../api/time.js';
+import { statusCode } from './errors.js';
+import type { Client } from './types.js';
 
+/** The node heartbeat every node agent keeps (real or simulated), as kubelet's nodelease does. */
 export const leasesRef = { apiVersion: 'coordination.k8s.io/v1', plural: 'leases' };
 export const leaseNamespace = 'kube-node-lease';
 /** kubelet's default (--node-lease-duration-seconds 40). */
 export const leaseDurationSeconds = 40;
 
-/** The node heartbeat Lease, owned by its Node so it goes when the Node goes. */
-function leaseObject(nodeName: string, nodeUid: string | undefined, now: Date): KubeObject {
+/** The Lease, owned by its Node so it goes when the Node goes. */
+export function leaseObject(nodeName: string, nodeUid: string | undefined, now: Date): KubeObject {
   return {
     apiVersion: 'coordination.k8s.io/v1',
     kind: 'Lease',

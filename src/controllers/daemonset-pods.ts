@@ -1,10 +1,13 @@
 /**
- * Pod bookkeeping for the DaemonSet controller: readiness, ordering of a node's daemon pods,
- * the creation/deletion expectations that keep a lagging cache from doubling pods up, and the
- * back-off before replacing a failed daemon pod.
+ * Pod bookkeeping for the DaemonSet controller: ordering of a node's daemon pods and the
+ * back-off before replacing a failed daemon pod (readiness and expectations are the
+ * ReplicaSet controller's, shared).
  */
 import type { KubeObject } from '../api/types.js';
 import type { DaemonPodSpec } from './daemonset-util.js';
+import { isPodAvailable, isPodReady } from './replicaset.js';
+
+export { isPodAvailable, isPodReady };
 
 export interface Pod extends KubeObject {
   spec?: DaemonPodSpec;
@@ -15,18 +18,6 @@ export interface Pod extends KubeObject {
   };
 }
 
-export function isPodReady(pod: Pod): boolean {
-  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-}
-
-/** podutil.IsPodAvailable: ready for at least minReadySeconds. */
-export function isPodAvailable(pod: Pod, minReadySeconds: number, now: Date): boolean {
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  if (ready?.status !== 'True') return false;
-  if (!minReadySeconds) return true;
-  const since = ready.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
-  return !Number.isNaN(since) && since + minReadySeconds * 1000 <= now.getTime();
-}
 
 /** podByCreationTimestampAndPhase: bound pods first, then oldest, then by name. */
 export function compareDaemonPods(a: Pod, b: Pod): number {
@@ -39,42 +30,6 @@ export function compareDaemonPods(a: Pod, b: Pod): number {
   return (a.metadata.name ?? '') < (b.metadata.name ?? '') ? -1 : (a.metadata.name ?? '') > (b.metadata.name ?? '') ? 1 : 0;
 }
 
-/** Expectations older than this are ignored (kube's ExpectationsTimeout). */
-const expectationsTimeoutMs = 5 * 60 * 1000;
-
-/**
- * controller.ControllerExpectations, small: creations and deletions a sync made that the
- * informer has not shown yet. Until they are seen the controller does not add or remove pods,
- * so the same node never gets two daemon pods from one stale view.
- */
-export class PodExpectations {
-  private readonly map = new Map<string, { adds: number; deletes: Set<string>; at: number }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
-
-  expect(key: string, adds: number, deletes: string[]): void {
-    this.map.set(key, { adds, deletes: new Set(deletes), at: this.now() });
-  }
-
-  creationObserved(key: string): void {
-    const e = this.map.get(key);
-    if (e && e.adds > 0) e.adds--;
-  }
-
-  deletionObserved(key: string, podKey: string): void {
-    this.map.get(key)?.deletes.delete(podKey);
-  }
-
-  delete(key: string): void {
-    this.map.delete(key);
-  }
-
-  satisfied(key: string): boolean {
-    const e = this.map.get(key);
-    if (!e || (e.adds <= 0 && e.deletes.size === 0)) return true;
-    return this.now() - e.at > expectationsTimeoutMs;
-  }
-}
 
 /**
  * kube's failedPodsBackoff (1 s doubling to 15 min) per daemon set and node: a failed daemon

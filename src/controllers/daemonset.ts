@@ -22,7 +22,8 @@ import {
   updateRevisionNumber,
   type ControllerRevision,
 } from './controller-revision.js';
-import { FailedPodBackoff, PodExpectations, isPodReady, type Pod } from './daemonset-pods.js';
+import { FailedPodBackoff, isPodReady, type Pod } from './daemonset-pods.js';
+import { Expectations } from './replicaset.js';
 import { calculateStatus, planNodes, rollingUpdateVictims, sameStatus, templateGenerationLabel, type DaemonSet, type DaemonSetStatus } from './daemonset-rollout.js';
 import { nodeNameAffinity, withDaemonTolerations, type Node } from './daemonset-util.js';
 
@@ -53,7 +54,7 @@ export class DaemonSetController {
   readonly daemonSets: Informer<DaemonSet>;
   readonly revisions: Informer<ControllerRevision>;
   private readonly queue = new WorkQueue();
-  private readonly expectations: PodExpectations;
+  private readonly expectations: Expectations;
   private readonly backoff: FailedPodBackoff;
   private readonly events: EventRecorder;
 
@@ -63,7 +64,7 @@ export class DaemonSetController {
     this.log = options.log ?? (() => undefined);
     this.workers = options.workers ?? 2;
     this.now = options.now ?? (() => new Date());
-    this.expectations = new PodExpectations(() => this.now().getTime());
+    this.expectations = new Expectations(() => this.now().getTime());
     this.backoff = new FailedPodBackoff(() => this.now().getTime());
     this.events = new EventRecorder(this.client, 'daemonset-controller', '', this.now, this.log);
     this.pods = new Informer<Pod>(this.client, podsRef, undefined, { log: this.log });

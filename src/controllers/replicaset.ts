@@ -179,12 +179,17 @@ export class Expectations {
 
   constructor(private readonly now: () => number = Date.now) {}
 
+  /** Creations and deletions (by pod key) one sync made, to be seen before the next acts. */
+  expect(key: string, adds: number, deletes: string[]): void {
+    this.map.set(key, { adds, deletes: new Set(deletes), at: this.now() });
+  }
+
   expectCreations(key: string, count: number): void {
-    this.map.set(key, { adds: count, deletes: new Set(), at: this.now() });
+    this.expect(key, count, []);
   }
 
   expectDeletions(key: string, podKeys: string[]): void {
-    this.map.set(key, { adds: 0, deletes: new Set(podKeys), at: this.now() });
+    this.expect(key, 0, podKeys);
   }
 
   creationObserved(key: string): void {

@@ -36,13 +36,18 @@ export function containerRequests(container: Container): Resources {
  * (each run beside the sidecars started before it), plus the pod overhead.
  */
 export function podRequests(pod: Pod): Resources {
+  return sumPod(pod, containerRequests);
+}
+
+/** resourcehelper.PodRequests with a per-container view of requests. */
+function sumPod(pod: Pod, requestsOf: (c: Container) => Resources): Resources {
   const spec = pod.spec ?? {};
   const sum: Resources = new Map();
-  for (const c of spec.containers ?? []) add(sum, containerRequests(c));
+  for (const c of spec.containers ?? []) add(sum, requestsOf(c));
   const sidecars: Resources = new Map();
   const initMax: Resources = new Map();
   for (const c of spec.initContainers ?? []) {
-    const own = containerRequests(c);
+    const own = requestsOf(c);
     if (c.restartPolicy === 'Always') {
       add(sum, own);
       add(sidecars, own);
@@ -60,31 +65,12 @@ export function podRequests(pod: Pod): Resources {
 
 /** Cpu and memory as scoring counts them: containers without a request count the defaults. */
 export function podNonZeroRequests(pod: Pod): { cpu: number; memory: number } {
-  const spec = pod.spec ?? {};
-  const nonZero = (c: Container): Resources => {
+  const sum = sumPod(pod, (c) => {
     const r = containerRequests(c);
     if (!r.has('cpu') || r.get('cpu') === 0) r.set('cpu', DEFAULT_MILLI_CPU_REQUEST);
     if (!r.has('memory') || r.get('memory') === 0) r.set('memory', DEFAULT_MEMORY_REQUEST);
     return r;
-  };
-  const sum: Resources = new Map();
-  for (const c of spec.containers ?? []) add(sum, nonZero(c));
-  const sidecars: Resources = new Map();
-  const initMax: Resources = new Map();
-  for (const c of spec.initContainers ?? []) {
-    const own = nonZero(c);
-    if (c.restartPolicy === 'Always') {
-      add(sum, own);
-      add(sidecars, own);
-      maxInto(initMax, sidecars);
-    } else {
-      const running: Resources = new Map(sidecars);
-      add(running, own);
-      maxInto(initMax, running);
-    }
-  }
-  maxInto(sum, initMax);
-  add(sum, quantities(spec.overhead));
+  });
   return { cpu: sum.get('cpu') ?? 0, memory: sum.get('memory') ?? 0 };
 }
 

@@ -9,8 +9,6 @@ export interface ContainerContext {
   volumeNames: Set<string>;
   /** Names used so far by containers, init containers and ephemeral containers of the pod. */
   containerNames: Set<string>;
-  /** Port names used so far in the pod. */
-  portNames: Set<string>;
 }
 
 const pullPolicies = ['Always', 'IfNotPresent', 'Never'];
@@ -67,7 +65,7 @@ function validateContainer(container: Obj, at: string, context: ContainerContext
     errors.push(forbidden(`${at}.restartPolicy`, 'may not be set for non-init containers'));
   }
   // Port names are unique within a container (validateContainerPorts).
-  errors.push(...validatePorts(container.ports, `${at}.ports`, { ...context, portNames: new Set() }));
+  errors.push(...validatePorts(container.ports, `${at}.ports`));
   errors.push(...validateEnv(container.env, `${at}.env`));
   errors.push(...validateVolumeMounts(container.volumeMounts, `${at}.volumeMounts`, context));
   errors.push(...validateResources(container.resources, `${at}.resources`));
@@ -80,7 +78,8 @@ function validateContainer(container: Obj, at: string, context: ContainerContext
   return errors;
 }
 
-function validatePorts(ports: unknown, path: string, context: ContainerContext): FieldError[] {
+function validatePorts(ports: unknown, path: string): FieldError[] {
+  const portNames = new Set<string>();
   if (ports === undefined || ports === null) return [];
   if (!Array.isArray(ports)) return [invalidValue(path, ports, 'must be a list of ports')];
   const errors: FieldError[] = [];
@@ -90,8 +89,8 @@ function validatePorts(ports: unknown, path: string, context: ContainerContext):
     if (port.name !== undefined && port.name !== '') {
       const name = String(port.name);
       for (const e of isPortName(name)) errors.push(invalidValue(`${at}.name`, port.name, e));
-      if (context.portNames.has(name)) errors.push(duplicate(`${at}.name`, name));
-      context.portNames.add(name);
+      if (portNames.has(name)) errors.push(duplicate(`${at}.name`, name));
+      portNames.add(name);
     }
     if (port.containerPort === undefined || port.containerPort === 0) errors.push(required(`${at}.containerPort`));
     else if (!isPortNumber(port.containerPort)) errors.push(invalidValue(`${at}.containerPort`, port.containerPort, portRangeDetail));

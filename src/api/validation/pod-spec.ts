@@ -25,7 +25,7 @@ export function validatePodSpec(spec: unknown, path: string, providedVolumes: st
   const errors: FieldError[] = [];
   const volumeNames = new Set<string>(providedVolumes);
   errors.push(...validateVolumes(s.volumes, `${path}.volumes`, volumeNames));
-  const context: ContainerContext = { volumeNames, containerNames: new Set(), portNames: new Set() };
+  const context: ContainerContext = { volumeNames, containerNames: new Set() };
   if (!Array.isArray(s.containers) || s.containers.length === 0) {
     errors.push(s.containers === undefined || s.containers === null || Array.isArray(s.containers) ? required(`${path}.containers`) : invalidValue(`${path}.containers`, s.containers, 'must be a list of containers'));
   } else {

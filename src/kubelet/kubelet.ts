@@ -8,7 +8,7 @@ import type { ContainerRuntime } from './cri/types.js';
 import { podUidLabel } from './labels.js';
 import { renewLease } from '../client/node-lease.js';
 import { defaultNodeIP, nodeObject, nodesRef, nodeStatus, type NodeCapacity, type NodeFacts } from './node-status.js';
-import { objectReader } from './objects.js';
+import { objectReader, type CachedReader } from './objects.js';
 import { podKey } from './pod-spec.js';
 import { PodWorker, podsRef } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
@@ -54,8 +54,10 @@ export class Kubelet {
   private readonly eventChains = new Map<string, Promise<void>>();
   private readonly pods: Informer;
   private nodeUid: string | undefined;
+  private readonly reader: CachedReader;
 
   constructor(private readonly options: KubeletOptions) {
+    this.reader = objectReader(options.client);
     const log = options.log ?? (() => undefined);
     const now = options.now ?? (() => new Date());
     this.recorder = new EventRecorder(options.client, 'kubelet', options.nodeName, now, log);
@@ -70,7 +72,7 @@ export class Kubelet {
       dns: { clusterDns: options.clusterDns ?? '10.43.0.10', clusterDomain: options.clusterDomain ?? 'cluster.local', resolvConf: options.resolvConf ?? '/etc/resolv.conf' },
       cgroupParent: options.cgroupParent,
       runtimeName: 'containerd',
-      read: objectReader(options.client),
+      read: this.reader.read,
       restartBackOff: backOff(),
       pullBackOff: backOff(),
       event: (pod, type, reason, message) => this.event(pod, type, reason, message),
@@ -97,6 +99,7 @@ export class Kubelet {
       this.every(signal, this.options.syncIntervalMs ?? 1000, () => this.housekeeping(), 'pod housekeeping'),
     ];
     await Promise.all([informer, ...loops]);
+    this.reader.stop();
     this.probes.stopAll();
     await Promise.all([...this.workers.values()].map((w) => w.cancel()));
     this.workers.clear();

@@ -82,7 +82,7 @@ export function prepareBridge(bridge: string, podCIDR: string, serviceCIDR: stri
 }
 
 /** The applets of the `litekube.local/busybox` image users can run offline. */
-const busyboxApplets = ['sh', 'ash', 'cat', 'echo', 'env', 'hostname', 'httpd', 'ls', 'mkdir', 'nc', 'ping', 'ps', 'seq', 'sleep', 'tail', 'test', 'true', 'false', 'wget', 'date', 'id', 'top', 'grep'];
+const busyboxApplets = ['sh', 'ash', 'cat', 'echo', 'env', 'hostname', 'httpd', 'ls', 'mkdir', 'nc', 'ping', 'ps', 'seq', 'sleep', 'tail', 'test', 'true', 'false', 'wget', 'date', 'id', 'top', 'grep', 'touch', 'rm'];
 export const busyboxReference = 'litekube.local/busybox:latest';
 
 export interface NodeAgent {

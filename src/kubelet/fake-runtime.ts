@@ -138,6 +138,13 @@ export class FakeRuntime implements ContainerRuntime {
     return { ...this.mustGet(id).status };
   }
 
+  /** `['exit', 'N']` exits with N; anything else succeeds. */
+  async execSync(id: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    this.calls.push({ op: 'execSync', id });
+    if (this.mustGet(id).status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${id} is not running`);
+    return { exitCode: cmd[0] === 'exit' ? Number(cmd[1] ?? 0) : 0, stdout: '', stderr: '' };
+  }
+
   async imageStatus(image: string): Promise<Image | undefined> {
     return this.images.get(image);
   }

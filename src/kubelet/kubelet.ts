@@ -79,7 +79,7 @@ export class Kubelet {
       log,
       now,
     };
-    this.probes = new ProbeManager(this.ctx.event);
+    this.probes = new ProbeManager(this.ctx.event, options.runtime);
     this.pods = new Informer(options.client, podsRef, undefined, { fieldSelector: `spec.nodeName=${options.nodeName}`, log });
     this.pods.on({
       add: (pod) => this.route(pod),

@@ -1,6 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
+import type { ContainerRuntime } from './cri/types.js';
 import type { ContainerSpec, Probe } from './pod-spec.js';
 
 export interface ProbeResult {
@@ -18,12 +19,19 @@ function resolvePort(port: number | string, c: ContainerSpec): number | undefine
 }
 
 /**
- * Runs one httpGet or tcpSocket probe against the pod's IP. HTTP succeeds on a 2xx or 3xx
- * status (redirects are not followed), TCP when a connection opens, both within the timeout.
- * Exec and gRPC probes are not supported by the runtime interface: they pass.
+ * Runs one probe: httpGet or tcpSocket against the pod's IP (HTTP succeeds on a 2xx or 3xx
+ * status, redirects not followed; TCP when a connection opens), exec in the container through
+ * the runtime (exit code 0), all within the timeout. gRPC probes are not tracked (see probes.ts).
  */
-export function runProbe(probe: Probe, c: ContainerSpec, podIP: string): Promise<ProbeResult> {
+export function runProbe(probe: Probe, c: ContainerSpec, podIP: string, containerId: string, runtime: ContainerRuntime): Promise<ProbeResult> {
   const timeoutMs = Math.max(1, probe.timeoutSeconds ?? 1) * 1000;
+  if (probe.exec) {
+    const command = probe.exec.command ?? [];
+    return runtime.execSync(containerId, command, Math.max(1, probe.timeoutSeconds ?? 1)).then(
+      (r) => (r.exitCode === 0 ? { ok: true, message: '' } : { ok: false, message: (r.stdout + r.stderr).trim() || `command ${JSON.stringify(command)} exited with ${r.exitCode}` }),
+      (error: unknown) => ({ ok: false, message: error instanceof Error ? error.message : String(error) }),
+    );
+  }
   if (probe.httpGet) {
     const g = probe.httpGet;
     const port = resolvePort(g.port, c);

@@ -1,4 +1,5 @@
 import type { KubeObject } from '../api/types.js';
+import type { ContainerRuntime } from './cri/types.js';
 import type { PodState } from './context.js';
 import { podSpecOf, type ContainerSpec, type Probe } from './pod-spec.js';
 import { runProbe } from './probe-check.js';
@@ -11,7 +12,7 @@ interface Loop {
   timer: NodeJS.Timeout;
 }
 
-const supported = (p: Probe | undefined): p is Probe => Boolean(p?.httpGet || p?.tcpSocket);
+const supported = (p: Probe | undefined): p is Probe => Boolean(p?.httpGet || p?.tcpSocket || p?.exec);
 
 /**
  * kubelet's prober workers: one loop per running container and probe kind, probing every
@@ -22,7 +23,10 @@ const supported = (p: Probe | undefined): p is Probe => Boolean(p?.httpGet || p?
 export class ProbeManager {
   private readonly loops = new Map<string, Loop>();
 
-  constructor(private readonly event: (pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void) {}
+  constructor(
+    private readonly event: (pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void,
+    private readonly runtime: ContainerRuntime,
+  ) {}
 
   /** Starts loops for newly running containers and drops those of containers no longer running. */
   track(pod: KubeObject, state: PodState, runtime: RuntimePod, podIP: string | undefined, onChange: () => void): void {
@@ -66,7 +70,7 @@ export class ProbeManager {
     let successes = 0;
     let failures = 0;
     const tick = async (): Promise<void> => {
-      const result = await runProbe(probe, c, podIP);
+      const result = await runProbe(probe, c, podIP, id, this.runtime);
       if (!this.loops.has(key)) return;
       if (result.ok) {
         failures = 0;

@@ -184,12 +184,29 @@ spec:
       imagePullPolicy: Never
       command: [sleep, "3600"]
       livenessProbe: {tcpSocket: {port: 9999}, periodSeconds: 1, failureThreshold: 2}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: exec-probed}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sh, -c, "touch /tmp/healthy && sleep 3600"]
+      readinessProbe: {exec: {command: [cat, /tmp/healthy]}, periodSeconds: 1}
+      livenessProbe: {exec: {command: [sh, -c, "test ! -e /tmp/healthy || rm /tmp/healthy"]}, periodSeconds: 1, failureThreshold: 1}
 ` });
+    // Exec probes run in the container: readiness passes while /tmp/healthy exists; liveness removes it once, then fails, and the restart makes it again.
+    await eventually(async () => Number(await cluster.ok(['get', 'pod', 'exec-probed', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])) >= 1, 60_000, 'an exec liveness restart');
+    assert.match(await cluster.ok(['get', 'events', '--field-selector', 'involvedObject.name=exec-probed,reason=Unhealthy', '-o', 'jsonpath={.items[*].message}']), /Liveness probe failed/);
+    assert.equal(await cluster.ok(['get', 'pod', 'exec-probed', '-o', 'jsonpath={.status.containerStatuses[0].lastState.terminated.reason}']), 'Error');
     await eventually(async () => Number(await cluster.ok(['get', 'pod', 'unhealthy', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])) >= 1, 60_000, 'a liveness restart');
     assert.match(await cluster.ok(['get', 'events', '--field-selector', 'involvedObject.name=unhealthy', '-o', 'jsonpath={.items[*].reason}']), /Unhealthy/);
     assert.equal(await cluster.ok(['get', 'pod', 'unready', '-o', 'jsonpath={.status.phase} {.status.containerStatuses[0].ready} {.status.containerStatuses[0].restartCount}']), 'Running false 0');
     assert.equal(await cluster.ok(['get', 'pod', 'unready', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].status}']), 'False');
-    await cluster.ok(['delete', 'pod', 'unready', 'unhealthy', '--grace-period=1', '--wait=true', '--timeout=30s']);
+    await cluster.ok(['delete', 'pod', 'unready', 'unhealthy', 'exec-probed', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
   it('two containers share the pod network and an emptyDir: the sidecar logs the page web serves on localhost', async () => {

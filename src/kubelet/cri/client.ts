@@ -120,6 +120,11 @@ export class CriClient implements ContainerRuntime {
     return wire.containerStatus(r.status);
   }
 
+  async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
+    const r = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>('RuntimeService', 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, timeoutSeconds * 1000 + this.timeoutMs);
+    return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout ?? []).toString('utf8'), stderr: Buffer.from(r.stderr ?? []).toString('utf8') };
+  }
+
   async imageStatus(image: string): Promise<Image | undefined> {
     // An unknown image is not an error in CRI: the reply simply carries no image.
     const r = await this.call<{ image: wire.Image | null }>('ImageService', 'ImageStatus', { image: { image } });

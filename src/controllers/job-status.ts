@@ -1,4 +1,7 @@
 import type { KubeObject } from '../api/types.js';
+import { num, obj, type Obj } from '../api/printing/values.js';
+
+export { num, obj, type Obj };
 
 /** The parts of batch/v1 JobStatus the controller writes. */
 export interface JobCondition {
@@ -10,9 +13,6 @@ export interface JobCondition {
   lastTransitionTime?: string;
 }
 
-export type Obj = Record<string, unknown>;
-export const obj = (value: unknown): Obj => (value !== null && typeof value === 'object' && !Array.isArray(value) ? (value as Obj) : {});
-export const num = (value: unknown, fallback: number): number => (typeof value === 'number' && Number.isFinite(value) ? value : fallback);
 
 export function conditionsOf(job: KubeObject): JobCondition[] {
   const list = obj(job.status).conditions;

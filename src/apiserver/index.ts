@@ -15,8 +15,10 @@ import { handleBinding } from './http/binding.js';
 import { handleEviction } from './http/eviction.js';
 import { podLogHandler } from './http/logs.js';
 import { podExecHandler } from './http/exec.js';
+import { podPortForwardHandler } from './http/portforward.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
+import type { PodPortForwardSource } from '../api/portforward.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
 
 export { ApiServer } from './server.js';
@@ -43,6 +45,8 @@ export interface ControlPlaneOptions {
   podLogs?: () => PodLogSource | undefined;
   /** Where commands run (the node agent), looked up per request like podLogs. */
   podExec?: () => PodExecSource | undefined;
+  /** Where pods' ports are reached (the node agent), looked up per request like podLogs. */
+  podPortForward?: () => PodPortForwardSource | undefined;
   /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
   garbageCollector?: boolean;
 }
@@ -71,7 +75,9 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
-    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))]]),
+    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))],
+      ['pods/portforward', podPortForwardHandler(options.podPortForward ?? (() => undefined))],
+    ]),
     registry: {
       garbageCollector: options.garbageCollector ?? false,
       admit: (registry, definition, object, old) => admission.admit(registry, definition, object, old),

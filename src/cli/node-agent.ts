@@ -12,9 +12,10 @@ import { busyboxFiles } from '../kubelet/images/busybox.js';
 import { importImage } from '../kubelet/images/import.js';
 import { buildImage } from '../kubelet/images/oci.js';
 import { importPauseImage } from '../kubelet/images/pause.js';
-import { Kubelet, podExecSource, podLogSource } from '../kubelet/index.js';
+import { Kubelet, podExecSource, podLogSource, podPortForwardSource } from '../kubelet/index.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
+import type { PodPortForwardSource } from '../api/portforward.js';
 
 type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -82,7 +83,8 @@ export function prepareBridge(bridge: string, podCIDR: string, serviceCIDR: stri
 }
 
 /** The applets of the `litekube.local/busybox` image users can run offline. */
-const busyboxApplets = ['sh', 'ash', 'cat', 'echo', 'env', 'hostname', 'httpd', 'ls', 'mkdir', 'nc', 'ping', 'ps', 'seq', 'sleep', 'tail', 'test', 'true', 'false', 'wget', 'date', 'id', 'top', 'grep', 'touch', 'rm'];
+const busyboxApplets = ['sh', 'ash', 'cat', 'echo', 'env', 'hostname', 'httpd', 'ls', 'mkdir', 'nc', 'ping', 'ps', 'seq', 'sleep', 'tail', 'test', 'true', 'false', 'wget', 'date', 'id', 'top', 'grep', 'touch', 'rm',
+  'tar', 'dd', 'df', 'mount', 'head', 'stty', 'wc', 'sed', 'awk', 'tr', 'cut', 'cp', 'mv', 'ln', 'chmod', 'kill', 'find', 'sort', 'uname', 'xargs', 'basename', 'dirname'];
 export const busyboxReference = 'litekube.local/busybox:latest';
 
 export interface NodeAgent {
@@ -93,6 +95,8 @@ export interface NodeAgent {
   logs: PodLogSource;
   /** The kubelet's exec endpoint, served in-process. */
   exec: PodExecSource;
+  /** The kubelet's port-forward endpoint, served in-process. */
+  portForward: PodPortForwardSource;
   stop(): Promise<void>;
 }
 
@@ -136,6 +140,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
     localImages: [busyboxReference],
     logs: podLogSource(kubeletDir, runtime),
     exec: podExecSource({ socket: paths.socket, fifoDir: join(containerdDir, 'exec-fifo') }, runtime),
+    portForward: podPortForwardSource(runtime),
     async stop() {
       abort.abort();
       await running;

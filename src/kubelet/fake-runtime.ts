@@ -83,6 +83,11 @@ export class FakeRuntime implements ContainerRuntime {
     return { ...s.sandbox, ...(s.ip && s.sandbox.state === 'SANDBOX_READY' ? { network: { ip: s.ip } } : {}) };
   }
 
+  async podSandboxInfo(id: string): Promise<Record<string, string>> {
+    if (!this.sandboxes.has(id)) throw new Error(`sandbox ${id} not found`);
+    return {};
+  }
+
   async listPodSandbox(filter?: { labelSelector?: Record<string, string> }): Promise<PodSandbox[]> {
     return [...this.sandboxes.values()].map((s) => s.sandbox).filter((s) => matches(s.labels, filter?.labelSelector)).map((s) => ({ ...s }));
   }

@@ -4,7 +4,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
@@ -238,6 +238,36 @@ spec:
     const response = await fetch(`http://${ip}:8080/index.html`);
     assert.equal(await response.text(), 'served-by-web\n');
     await cluster.ok(['delete', 'pod', 'duo', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
+  it('kubectl port-forward reaches a server bound to localhost in the pod; kubectl cp copies files in and out', async () => {
+    await cluster.ok(['run', 'loopback', `--image=${image}`, '--image-pull-policy=Never', '--', 'sh', '-c', 'mkdir -p /www && echo only-on-localhost > /www/index.html && httpd -f -p 127.0.0.1:8080 -h /www']);
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/loopback', '--timeout=30s']);
+    const forward = cluster.spawnKubectl(['port-forward', 'pod/loopback', '18080:8080']);
+    try {
+      await eventually(async () => forward.output().includes('Forwarding from 127.0.0.1:18080 -> 8080'), 10_000, 'kubectl forwarding');
+      const page = await eventually(async () => {
+        const response = await fetch('http://127.0.0.1:18080/index.html').catch(() => undefined);
+        return response?.ok ? response.text() : undefined;
+      }, 10_000, 'the page through the forward');
+      assert.equal(page, 'only-on-localhost\n');
+      // Two requests at once, each on its own stream pair.
+      const pages = await Promise.all([1, 2].map(() => fetch('http://127.0.0.1:18080/index.html').then((r) => r.text())));
+      assert.deepEqual(pages, ['only-on-localhost\n', 'only-on-localhost\n']);
+    } finally {
+      forward.stop();
+    }
+    const ip = await cluster.ok(['get', 'pod', 'loopback', '-o', 'jsonpath={.status.podIP}']);
+    await assert.rejects(fetch(`http://${ip}:8080/index.html`), 'the server is not on the pod IP: the forward went through localhost');
+
+    const local = join(cluster.dataDir, 'cp-in.txt');
+    await writeFile(local, 'copied-in\n');
+    await cluster.ok(['cp', local, 'loopback:/tmp/in.txt']);
+    assert.equal(await cluster.ok(['exec', 'loopback', '--', 'cat', '/tmp/in.txt']), 'copied-in\n');
+    const out = join(cluster.dataDir, 'cp-out.html');
+    await cluster.ok(['cp', 'loopback:/www/index.html', out]);
+    assert.equal(await readFile(out, 'utf8'), 'only-on-localhost\n');
+    await cluster.ok(['delete', 'pod', 'loopback', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
   it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {

@@ -86,6 +86,11 @@ export class CriClient implements ContainerRuntime {
     return wire.podSandboxStatus(r.status);
   }
 
+  async podSandboxInfo(podSandboxId: string): Promise<Record<string, string>> {
+    const r = await this.call<{ info: Record<string, string> | null }>('RuntimeService', 'PodSandboxStatus', { podSandboxId, verbose: true });
+    return r.info ?? {};
+  }
+
   async listPodSandbox(filter?: { labelSelector?: Record<string, string> }): Promise<PodSandbox[]> {
     const r = await this.call<{ items: wire.PodSandbox[] }>('RuntimeService', 'ListPodSandbox', filter ? { filter } : {});
     return r.items.map(wire.podSandbox);

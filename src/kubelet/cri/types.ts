@@ -146,6 +146,8 @@ export interface ContainerRuntime {
   stopPodSandbox(podSandboxId: string): Promise<void>;
   removePodSandbox(podSandboxId: string): Promise<void>;
   podSandboxStatus(podSandboxId: string): Promise<PodSandboxStatus>;
+  /** The runtime's verbose details of a sandbox (containerd: `info` is JSON with its pid and spec). */
+  podSandboxInfo(podSandboxId: string): Promise<Record<string, string>>;
   listPodSandbox(filter?: { labelSelector?: Record<string, string> }): Promise<PodSandbox[]>;
   createContainer(podSandboxId: string, config: ContainerConfig, sandboxConfig: PodSandboxConfig): Promise<string>;
   startContainer(containerId: string): Promise<void>;

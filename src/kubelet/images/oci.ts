@@ -8,7 +8,8 @@ import { tar, type TarEntry } from './tar.js';
 
 export type ImageFile =
   | { path: string; data: Buffer; mode?: number }
-  | { path: string; symlink: string };
+  | { path: string; symlink: string }
+  | { path: string; directory: true; mode?: number };
 
 export interface ImageSpec {
   /** Full reference the import tags, e.g. litekube.local/pause:3.10. */
@@ -50,18 +51,24 @@ export function ociArchitecture(arch: string = process.arch): string {
 
 function layerEntries(files: ImageFile[]): TarEntry[] {
   const dirs = new Set<string>();
+  const modes = new Map<string, number>();
   const entries: TarEntry[] = [];
   for (const file of files) {
     if (!file.path.startsWith('/')) throw new Error(`image file path must be absolute: ${file.path}`);
     const rel = file.path.replace(/^\/+/, '');
     const parts = rel.split('/');
     for (let i = 1; i < parts.length; i++) dirs.add(parts.slice(0, i).join('/'));
+    if ('directory' in file) {
+      dirs.add(rel);
+      if (file.mode !== undefined) modes.set(rel, file.mode);
+      continue;
+    }
     entries.push('symlink' in file
       ? { type: 'symlink', path: rel, target: file.symlink }
       : { type: 'file', path: rel, data: file.data, mode: file.mode ?? 0o644 });
   }
   // Parents first (sorted paths put a directory before its contents), then files in given order.
-  const dirEntries: TarEntry[] = [...dirs].sort().map((path) => ({ type: 'dir', path }));
+  const dirEntries: TarEntry[] = [...dirs].sort().map((path) => ({ type: 'dir', path, ...(modes.has(path) ? { mode: modes.get(path)! } : {}) }));
   return [...dirEntries, ...entries];
 }
 

@@ -14,7 +14,7 @@ import { AdmissionChain } from './admission/index.js';
 import { handleBinding } from './http/binding.js';
 import { handleEviction } from './http/eviction.js';
 import { podLogHandler } from './http/logs.js';
-import { podExecHandler } from './http/exec.js';
+import { podAttachHandler, podExecHandler } from './http/exec.js';
 import { podPortForwardHandler } from './http/portforward.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
@@ -45,6 +45,8 @@ export interface ControlPlaneOptions {
   podLogs?: () => PodLogSource | undefined;
   /** Where commands run (the node agent), looked up per request like podLogs. */
   podExec?: () => PodExecSource | undefined;
+  /** Where attaching to a container's own process goes (the node agent), like podExec. */
+  podAttach?: () => PodExecSource | undefined;
   /** Where pods' ports are reached (the node agent), looked up per request like podLogs. */
   podPortForward?: () => PodPortForwardSource | undefined;
   /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
@@ -76,6 +78,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
     subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))],
+      ['pods/attach', podAttachHandler(options.podAttach ?? (() => undefined))],
       ['pods/portforward', podPortForwardHandler(options.podPortForward ?? (() => undefined))],
     ]),
     registry: {

@@ -46,7 +46,7 @@ const users = {
 /** Starts the API server, the scheduler, the controllers and any simulated nodes, each with its own identity. */
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   let agent: NodeAgent | undefined;
-  const plane = await startControlPlane({ ...options, garbageCollector: !options.disableControllerManager, podLogs: () => agent?.logs, podExec: () => agent?.exec, podPortForward: () => agent?.portForward });
+  const plane = await startControlPlane({ ...options, garbageCollector: !options.disableControllerManager, podLogs: () => agent?.logs, podExec: () => agent?.exec, podAttach: () => agent?.attach, podPortForward: () => agent?.portForward });
   const stopping = new AbortController();
   const signal = stopping.signal;
   // Every informer, watch and queue of every component listens for this one stop signal.

@@ -12,7 +12,7 @@ import { busyboxFiles } from '../kubelet/images/busybox.js';
 import { importImage } from '../kubelet/images/import.js';
 import { buildImage } from '../kubelet/images/oci.js';
 import { importPauseImage } from '../kubelet/images/pause.js';
-import { Kubelet, podExecSource, podLogSource, podPortForwardSource } from '../kubelet/index.js';
+import { Kubelet, podAttachSource, podExecSource, podLogSource, podPortForwardSource } from '../kubelet/index.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
 import type { PodPortForwardSource } from '../api/portforward.js';
@@ -95,6 +95,8 @@ export interface NodeAgent {
   logs: PodLogSource;
   /** The kubelet's exec endpoint, served in-process. */
   exec: PodExecSource;
+  /** The kubelet's attach endpoint, served in-process. */
+  attach: PodExecSource;
   /** The kubelet's port-forward endpoint, served in-process. */
   portForward: PodPortForwardSource;
   stop(): Promise<void>;
@@ -140,6 +142,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
     localImages: [busyboxReference],
     logs: podLogSource(kubeletDir, runtime),
     exec: podExecSource({ socket: paths.socket, fifoDir: join(containerdDir, 'exec-fifo') }, runtime),
+    attach: podAttachSource(runtime),
     portForward: podPortForwardSource(runtime),
     async stop() {
       abort.abort();

@@ -50,6 +50,7 @@ export async function containerConfig(inputs: ContainerInputs): Promise<Containe
     },
     logPath: join(container.name, `${restartCount}.log`),
     stdin: container.stdin ?? false,
+    stdinOnce: container.stdinOnce ?? false,
     tty: container.tty ?? false,
     linux: {
       resources: linuxResources(container),

@@ -144,6 +144,11 @@ export class FakeRuntime implements ContainerRuntime {
   }
 
   /** `['exit', 'N']` exits with N; anything else succeeds. */
+  async attach(containerId: string): Promise<string> {
+    if (!this.containers.has(containerId)) throw new Error(`container ${containerId} not found`);
+    throw new Error('the fake runtime has no streaming server');
+  }
+
   async execSync(id: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     this.calls.push({ op: 'execSync', id });
     if (this.mustGet(id).status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${id} is not running`);

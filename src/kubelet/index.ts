@@ -3,3 +3,4 @@ export { FakeRuntime } from './fake-runtime.js';
 export { podLogSource, parseCriLogLine } from './logs.js';
 export { podExecSource } from './exec.js';
 export { podPortForwardSource } from './port-forward.js';
+export { podAttachSource } from './attach.js';

@@ -88,6 +88,7 @@ export interface ContainerSpec {
   restartPolicy?: 'Always';
   terminationMessagePath?: string;
   stdin?: boolean;
+  stdinOnce?: boolean;
   tty?: boolean;
 }
 

@@ -270,6 +270,41 @@ spec:
     await cluster.ok(['delete', 'pod', 'loopback', '--grace-period=1', '--wait=true', '--timeout=30s']);
   });
 
+  it('kubectl attach follows a running container\'s output and feeds its stdin', async () => {
+    await cluster.ok(['apply', '-f', '-'], { input: `apiVersion: v1
+kind: Pod
+metadata: {name: talker}
+spec:
+  restartPolicy: Never
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: talker
+      image: ${image}
+      imagePullPolicy: Never
+      stdin: true
+      command: [sh, -c, 'while read line; do echo "got $line"; [ "$line" = quit ] && exit 0; done']
+    - name: ticker
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sh, -c, 'i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done']
+` });
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/talker', '--timeout=30s']);
+    // Attaching shows what the process writes from now on, not its past log.
+    const watching = cluster.spawnKubectl(['attach', 'talker', '-c', 'ticker']);
+    try {
+      const seen = await eventually(async () => /tick (\d+)/.exec(watching.output())?.[1], 10_000, 'ticks through attach');
+      const logged = (await cluster.ok(['logs', 'talker', '-c', 'ticker'])).split('\n').filter(Boolean).length;
+      assert.ok(Number(seen) >= logged - 5, `attach starts at the present (first tick ${seen}, ${logged} logged)`);
+    } finally {
+      watching.stop();
+    }
+    const talk = await cluster.kubectl(['attach', '-i', 'talker', '-c', 'talker'], { input: 'hello\nquit\n' });
+    assert.equal(talk.stdout, 'got hello\ngot quit\n', talk.stderr);
+    assert.equal(talk.code, 0);
+    await eventually(async () => (await cluster.ok(['get', 'pod', 'talker', '-o', 'jsonpath={.status.containerStatuses[?(@.name=="talker")].state.terminated.exitCode}'])) === '0', 10_000, 'the process ended by its input');
+    await cluster.ok(['delete', 'pod', 'talker', '--grace-period=1', '--wait=true', '--timeout=30s']);
+  });
+
   it('a Job whose container exits 1 fails after backoffLimit + 1 pods; one that exits 0 completes', async () => {
     const job = (name: string, code: number) => `apiVersion: batch/v1
 kind: Job

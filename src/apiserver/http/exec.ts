@@ -8,8 +8,19 @@ import { booleanParam } from './query.js';
 import { pendingUpgrade } from './upgrade.js';
 
 export function execOptions(query: URLSearchParams): PodExecOptions {
+  const options = streamOptions(query, query.getAll('command'));
+  if (options.command.length === 0) throw badRequest('you must specify at least one command for the container');
+  return options;
+}
+
+/** pods/attach: the same streams, to the container's own process. */
+export function attachOptions(query: URLSearchParams): PodExecOptions {
+  return streamOptions(query, []);
+}
+
+function streamOptions(query: URLSearchParams, command: string[]): PodExecOptions {
   const options: PodExecOptions = {
-    command: query.getAll('command'),
+    command,
     stdin: booleanParam(query, 'stdin'),
     stdout: booleanParam(query, 'stdout'),
     stderr: booleanParam(query, 'stderr'),
@@ -17,7 +28,6 @@ export function execOptions(query: URLSearchParams): PodExecOptions {
   };
   const container = query.get('container');
   if (container) options.container = container;
-  if (options.command.length === 0) throw badRequest('you must specify at least one command for the container');
   if (!options.stdin && !options.stdout && !options.stderr) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   // With a terminal, stderr is the terminal too (as in the kubelet).
   if (options.tty) options.stderr = false;
@@ -38,18 +48,27 @@ const asStatusError = (error: PodExecError): StatusError =>
  * default. SPDY (kubectl's fallback) is refused; errors reach kubectl through that attempt too.
  */
 export function podExecHandler(source: () => PodExecSource | undefined): SubresourceHandler {
+  return streamHandler('exec', execOptions, source);
+}
+
+/** GET|POST pods/{name}/attach: as exec, joined to the container's main process. */
+export function podAttachHandler(source: () => PodExecSource | undefined): SubresourceHandler {
+  return streamHandler('attach', attachOptions, source);
+}
+
+function streamHandler(what: string, parse: (query: URLSearchParams) => PodExecOptions, source: () => PodExecSource | undefined): SubresourceHandler {
   const sockets = new WebSocketServer({ noServer: true, handleProtocols: (offered) => pickProtocol(offered) ?? false });
   return async (call: ResourceCall) => {
     if (call.info.verb !== 'get' && call.info.verb !== 'create') throw methodNotAllowed('the server does not allow this method on the requested resource');
     const pod = await call.context.registry.get(call.definition, call.info.namespace, call.info.name ?? '');
-    const options = execOptions(call.query);
+    const options = parse(call.query);
     const nodeName = (pod.spec as { nodeName?: string } | undefined)?.nodeName;
     const exec = source();
     let session: PodExecSession;
     try {
       execContainer(pod, options.container);
       if (!nodeName) throw badRequest(`pod ${pod.metadata.name ?? ''} does not have a host assigned`);
-      if (!exec) throw badRequest(`no node agent serves exec for node ${nodeName}`);
+      if (!exec) throw badRequest(`no node agent serves ${what} for node ${nodeName}`);
       const upgrade = pendingUpgrade(call.request);
       const headers = call.request.headers;
       if (!upgrade || String(headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('Upgrade request required');

@@ -125,6 +125,11 @@ export class CriClient implements ContainerRuntime {
     return wire.containerStatus(r.status);
   }
 
+  async attach(containerId: string, streams: { stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string> {
+    const r = await this.call<{ url: string }>('RuntimeService', 'Attach', { containerId, ...streams });
+    return r.url;
+  }
+
   async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
     const r = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>('RuntimeService', 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, timeoutSeconds * 1000 + this.timeoutMs);
     return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout ?? []).toString('utf8'), stderr: Buffer.from(r.stderr ?? []).toString('utf8') };

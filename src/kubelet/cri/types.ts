@@ -86,6 +86,7 @@ export interface ContainerConfig {
   /** Relative to the sandbox's logDirectory. */
   logPath: string;
   stdin?: boolean;
+  stdinOnce?: boolean;
   tty?: boolean;
   linux?: {
     resources?: { cpuPeriod?: number; cpuQuota?: number; cpuShares?: number; memoryLimitInBytes?: number; oomScoreAdj?: number };
@@ -158,6 +159,8 @@ export interface ContainerRuntime {
   containerStatus(containerId: string): Promise<ContainerStatus>;
   /** Runs a command in a running container and waits for it (what exec probes use). */
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
+  /** A URL on the runtime's streaming server for attaching to a running container's stdio. */
+  attach(containerId: string, streams: { stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string>;
   /** Image service. */
   imageStatus(image: string): Promise<Image | undefined>;
   pullImage(image: string, sandboxConfig?: PodSandboxConfig): Promise<string>;

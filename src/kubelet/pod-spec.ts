@@ -36,7 +36,7 @@ export interface Probe {
   httpGet?: HttpGetAction;
   tcpSocket?: { port: number | string; host?: string };
   exec?: { command?: string[] };
-  grpc?: { port: number };
+  grpc?: { port: number; service?: string };
   initialDelaySeconds?: number;
   timeoutSeconds?: number;
   periodSeconds?: number;

@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import type { ContainerRuntime } from './cri/types.js';
+import { grpcHealthCheck } from './probe-grpc.js';
 import type { ContainerSpec, Probe } from './pod-spec.js';
 
 export interface ProbeResult {
@@ -21,7 +22,8 @@ function resolvePort(port: number | string, c: ContainerSpec): number | undefine
 /**
  * Runs one probe: httpGet or tcpSocket against the pod's IP (HTTP succeeds on a 2xx or 3xx
  * status, redirects not followed; TCP when a connection opens), exec in the container through
- * the runtime (exit code 0), all within the timeout. gRPC probes are not tracked (see probes.ts).
+ * the runtime (exit code 0), gRPC through the standard health service (SERVING), all within the
+ * timeout.
  */
 export function runProbe(probe: Probe, c: ContainerSpec, podIP: string, containerId: string, runtime: ContainerRuntime): Promise<ProbeResult> {
   const timeoutMs = Math.max(1, probe.timeoutSeconds ?? 1) * 1000;
@@ -64,5 +66,6 @@ export function runProbe(probe: Probe, c: ContainerSpec, podIP: string, containe
       socket.on('error', (error) => resolve({ ok: false, message: error.message }));
     });
   }
+  if (probe.grpc) return grpcHealthCheck(podIP, probe.grpc.port, probe.grpc.service ?? '', timeoutMs);
   return Promise.resolve({ ok: true, message: '' });
 }

@@ -42,11 +42,13 @@ export interface PodState {
   waiting: Map<string, Waiting>;
   /** Readiness by container id (probe results; absent means "no verdict yet"). */
   readiness: Map<string, boolean>;
-  /** Containers ids whose liveness probe failed: to be restarted. */
-  unhealthy: Set<string>;
+  /** Container ids whose liveness or startup probe failed, and which: to be restarted. */
+  unhealthy: Map<string, 'liveness' | 'startup'>;
+  /** Container ids whose startup probe succeeded (a container without one counts as started). */
+  started: Set<string>;
   startTime?: Date;
   /** A pod that reached Succeeded or Failed keeps this status; nothing runs any more. */
   terminalStatus?: Record<string, unknown>;
 }
 
-export const newPodState = (): PodState => ({ waiting: new Map(), readiness: new Map(), unhealthy: new Set() });
+export const newPodState = (): PodState => ({ waiting: new Map(), readiness: new Map(), unhealthy: new Map(), started: new Set() });

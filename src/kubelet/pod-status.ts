@@ -1,7 +1,7 @@
 import type { KubeObject } from '../api/types.js';
 import type { ContainerStatus } from './cri/types.js';
 import type { PodState } from './context.js';
-import { isSidecar, podSpecOf, restartPolicyOf, type ContainerSpec } from './pod-spec.js';
+import { isSidecar, podSpecOf, restartPolicyOf, type ContainerSpec, type Probe } from './pod-spec.js';
 import { restartCountOf, type RuntimePod } from './runtime-view.js';
 import { fromNanos, kubeTime } from './util.js';
 
@@ -47,9 +47,11 @@ function containerStatus(spec: ContainerSpec, inputs: StatusInputs, defaultWaiti
   const ids = { imageID: latest.imageRef, containerID: `${inputs.runtimeName}://${latest.id}` };
   const restartCount = restartCountOf(latest);
   if (latest.state === 'CONTAINER_RUNNING') {
-    const ready = inputs.state.readiness.get(latest.id) ?? !(spec.readinessProbe?.httpGet || spec.readinessProbe?.tcpSocket);
+    // Until a startup probe succeeds the container is neither started nor ready.
+    const started = !hasProbe(spec.startupProbe) || inputs.state.started.has(latest.id);
+    const ready = started && (inputs.state.readiness.get(latest.id) ?? !hasProbe(spec.readinessProbe));
     return {
-      ...base, ...ids, restartCount, started: true, ready,
+      ...base, ...ids, restartCount, started, ready,
       state: { running: { startedAt: time(latest.startedAt) ?? kubeTime(inputs.now) } },
       lastState: previous?.state === 'CONTAINER_EXITED' ? terminated(previous, inputs.runtimeName) : {},
     };
@@ -182,3 +184,5 @@ export function podStatus(inputs: StatusInputs): Record<string, unknown> {
 }
 
 export const isTerminalPhase = (phase: unknown): boolean => phase === 'Succeeded' || phase === 'Failed';
+
+const hasProbe = (probe: Probe | undefined): boolean => Boolean(probe?.exec || probe?.httpGet || probe?.tcpSocket || probe?.grpc);

@@ -81,15 +81,16 @@ async function ensureSandbox(ctx: KubeletContext, pod: KubeObject, runtime: Runt
   }
 }
 
-/** Containers whose liveness probe failed are stopped; the restart logic then brings them back. */
+/** Containers whose liveness or startup probe failed are stopped; the restart logic then brings them back. */
 async function killUnhealthy(ctx: KubeletContext, pod: KubeObject, state: PodState, runtime: RuntimePod): Promise<void> {
   if (state.unhealthy.size === 0) return;
   for (const [name, list] of runtime.containers) {
     const latest = list[0];
-    if (!latest || !state.unhealthy.has(latest.id)) continue;
+    const probe = latest && state.unhealthy.get(latest.id);
+    if (!latest || !probe) continue;
     state.unhealthy.delete(latest.id);
     if (latest.state !== 'CONTAINER_RUNNING') continue;
-    ctx.event(pod, 'Normal', 'Killing', `Container ${name} failed liveness probe, will be restarted`);
+    ctx.event(pod, 'Normal', 'Killing', `Container ${name} failed ${probe} probe, will be restarted`);
     await ctx.runtime.stopContainer(latest.id, gracePeriodOf(pod)).catch(() => undefined);
     latest.state = 'CONTAINER_EXITED';
   }

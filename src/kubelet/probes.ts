@@ -5,20 +5,24 @@ import { podSpecOf, type ContainerSpec, type Probe } from './pod-spec.js';
 import { runProbe } from './probe-check.js';
 import type { RuntimePod } from './runtime-view.js';
 
-type Kind = 'readiness' | 'liveness';
+type Kind = 'startup' | 'readiness' | 'liveness';
+
+const title: Record<Kind, string> = { startup: 'Startup', readiness: 'Readiness', liveness: 'Liveness' };
 
 interface Loop {
   uid: string;
   timer: NodeJS.Timeout;
 }
 
-const supported = (p: Probe | undefined): p is Probe => Boolean(p?.httpGet || p?.tcpSocket || p?.exec);
+const supported = (p: Probe | undefined): p is Probe => Boolean(p?.httpGet || p?.tcpSocket || p?.exec || p?.grpc);
 
 /**
  * kubelet's prober workers: one loop per running container and probe kind, probing every
  * periodSeconds after initialDelaySeconds and flipping the result only after successThreshold
- * successes or failureThreshold failures. Readiness lands in state.readiness (false until the
- * first success); a liveness failure puts the container in state.unhealthy for a restart.
+ * successes or failureThreshold failures. A startup probe runs alone until it succeeds (then
+ * state.started has the container and the other probes begin); readiness lands in
+ * state.readiness (false until the first success); a liveness or startup failure puts the
+ * container in state.unhealthy for a restart.
  */
 export class ProbeManager {
   private readonly loops = new Map<string, Loop>();
@@ -36,7 +40,9 @@ export class ProbeManager {
     for (const c of [...spec.containers, ...(spec.initContainers ?? []).filter((i) => i.restartPolicy === 'Always')]) {
       const latest = runtime.containers.get(c.name)?.[0];
       if (!latest || latest.state !== 'CONTAINER_RUNNING' || !podIP) continue;
-      for (const [kind, probe] of [['readiness', c.readinessProbe], ['liveness', c.livenessProbe]] as Array<[Kind, Probe | undefined]>) {
+      const starting = supported(c.startupProbe) && !state.started.has(latest.id);
+      const probes: Array<[Kind, Probe | undefined]> = starting ? [['startup', c.startupProbe]] : [['readiness', c.readinessProbe], ['liveness', c.livenessProbe]];
+      for (const [kind, probe] of probes) {
         if (!supported(probe)) continue;
         const key = `${uid}/${latest.id}/${kind}`;
         wanted.add(key);
@@ -67,6 +73,7 @@ export class ProbeManager {
     const successThreshold = Math.max(1, probe.successThreshold ?? 1);
     const failureThreshold = Math.max(1, probe.failureThreshold ?? 3);
     let ok = kind === 'liveness';
+    const threshold = kind === 'readiness' ? successThreshold : 1;
     let successes = 0;
     let failures = 0;
     const tick = async (): Promise<void> => {
@@ -75,22 +82,27 @@ export class ProbeManager {
       if (result.ok) {
         failures = 0;
         successes++;
-        if (!ok && successes >= successThreshold) {
+        if (!ok && successes >= threshold) {
           ok = true;
           if (kind === 'readiness') {
             state.readiness.set(id, true);
             onChange();
+          } else if (kind === 'startup') {
+            state.started.add(id);
+            this.stop(key);
+            onChange();
+            return;
           }
         }
       } else {
         successes = 0;
         failures++;
-        this.event(pod, 'Warning', 'Unhealthy', `${kind === 'readiness' ? 'Readiness' : 'Liveness'} probe failed: ${result.message}`);
-        if (failures >= failureThreshold && (ok || kind === 'liveness')) {
+        this.event(pod, 'Warning', 'Unhealthy', `${title[kind]} probe failed: ${result.message}`);
+        if (failures >= failureThreshold && (ok || kind !== 'readiness')) {
           ok = false;
           if (kind === 'readiness') state.readiness.set(id, false);
           else {
-            state.unhealthy.add(id);
+            state.unhealthy.set(id, kind);
             this.stop(key);
           }
           onChange();

@@ -12,7 +12,7 @@ import { busyboxFiles } from '../kubelet/images/busybox.js';
 import { importImage } from '../kubelet/images/import.js';
 import { buildImage } from '../kubelet/images/oci.js';
 import { importPauseImage } from '../kubelet/images/pause.js';
-import { Kubelet, podAttachSource, podExecSource, podLogSource, podPortForwardSource } from '../kubelet/index.js';
+import { Kubelet, sampleMachine, podAttachSource, podExecSource, podLogSource, podPortForwardSource } from '../kubelet/index.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
 import type { PodPortForwardSource } from '../api/portforward.js';
@@ -128,6 +128,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
     const kubelet = new Kubelet({
       client, runtime, nodeName, podCIDR, dataDir: kubeletDir, log,
       capacity: { cpu: String(cpus().length), memory: `${Math.floor(totalmem() / 1024 / 1024)}Mi`, pods: '110' },
+      machine: () => sampleMachine(kubeletDir),
       cgroupParent: options.cgroupParent ?? '/litekube',
       backOffInitialMs: options.backOffInitialMs,
     });

@@ -4,3 +4,4 @@ export { podLogSource, parseCriLogLine } from './logs.js';
 export { podExecSource } from './exec.js';
 export { podPortForwardSource } from './port-forward.js';
 export { podAttachSource } from './attach.js';
+export { sampleMachine } from './machine.js';

@@ -8,7 +8,11 @@ import { containerStatuses, nodeName, pod, podsRef, startKubelet, statusOf } fro
 test('registers a Ready node with the runtime version and a lease', async () => {
   const h = await startKubelet();
   try {
-    const node = await waitFor('node', () => h.api.client.get({ apiVersion: 'v1', plural: 'nodes' }, undefined, nodeName));
+    // The Node is created first, its status posted right after.
+    const node = await waitFor('node status', async () => {
+      const current = await h.api.client.get({ apiVersion: 'v1', plural: 'nodes' }, undefined, nodeName);
+      return (statusOf(current) as { nodeInfo?: unknown }).nodeInfo ? current : undefined;
+    });
     const status = statusOf(node) as { nodeInfo: { containerRuntimeVersion: string }; conditions: Array<{ type: string; status: string }> };
     assert.equal(status.nodeInfo.containerRuntimeVersion, 'containerd://1.6.20');
     assert.ok(status.conditions.some((c) => c.type === 'Ready' && c.status === 'True'));

@@ -1,3 +1,4 @@
+import type { MachineSample } from './machine.js';
 import type { KubeObject } from '../api/types.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
@@ -22,6 +23,8 @@ export interface KubeletOptions {
   /** Pod directories (volumes) and container logs live under it. */
   dataDir: string;
   capacity: NodeCapacity;
+  /** Reads memory, disk and identity from the machine for the Node's status (absent: capacity as given). */
+  machine?: () => MachineSample;
   /** The node's InternalIP and pods' hostIP (default: the host's first non-loopback IPv4). */
   nodeIP?: string;
   clusterDns?: string;
@@ -143,7 +146,7 @@ export class Kubelet {
     const current = node ?? (await this.options.client.get(nodesRef, undefined, this.options.nodeName));
     const previous = ((current.status ?? {}) as { conditions?: unknown[] }).conditions ?? [];
     const wasReady = previous.some((c) => (c as { type?: string; status?: string }).type === 'Ready' && (c as { status?: string }).status === 'True');
-    const status = nodeStatus(this.facts(this.runtimeVersion), this.ctx.now(), previous);
+    const status = nodeStatus(this.facts(this.runtimeVersion), this.ctx.now(), previous, this.options.machine?.());
     await this.options.client.patch(nodesRef, undefined, this.options.nodeName, 'merge', { status }, { subresource: 'status', fieldManager: 'kubelet' });
     if (!wasReady) this.event({ apiVersion: 'v1', kind: 'Node', metadata: { name: this.options.nodeName, uid: this.options.nodeName } }, 'Normal', 'NodeReady', `Node ${this.options.nodeName} status is now: NodeReady`);
   }

@@ -1,5 +1,6 @@
 import { arch, hostname, networkInterfaces, platform, release } from 'node:os';
 import type { KubeObject } from '../api/types.js';
+import type { MachineSample } from './machine.js';
 import { kubeTime } from './util.js';
 
 export const nodesRef = { apiVersion: 'v1', plural: 'nodes' };
@@ -44,12 +45,34 @@ export function nodeObject(facts: NodeFacts): KubeObject {
   };
 }
 
-/** kubelet's healthy conditions, keeping transition times of unchanged ones (as its setters do). */
-export function healthyConditions(now: Date, previous: unknown[] = []): Record<string, unknown>[] {
+/** kubelet's default hard eviction thresholds: memory.available<100Mi, nodefs.available<10%. */
+export const evictionHard = { memoryAvailableBytes: 100 * 2 ** 20, filesystemAvailableFraction: 0.1 };
+
+/** What the machine's free memory and disk say about pressure. */
+export interface Pressure {
+  memory: boolean;
+  disk: boolean;
+}
+
+export function pressureOf(machine: MachineSample | undefined): Pressure {
+  if (!machine) return { memory: false, disk: false };
+  return {
+    memory: machine.memoryAvailableBytes < evictionHard.memoryAvailableBytes,
+    disk: machine.filesystemBytes > 0 && machine.filesystemAvailableBytes < machine.filesystemBytes * evictionHard.filesystemAvailableFraction,
+  };
+}
+
+/** kubelet's node conditions, keeping transition times of unchanged ones (as its setters do). */
+export function nodeConditions(now: Date, previous: unknown[] = [], pressure: Pressure = { memory: false, disk: false }): Record<string, unknown>[] {
   const time = kubeTime(now);
   const wanted = [
-    { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-    { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+    pressure.memory
+      ? { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' }
+      : { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
+    pressure.disk
+      ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
+      : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
+    // kubelet has no default PID eviction threshold: without one there is no PID pressure.
     { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
     { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
   ];
@@ -60,23 +83,42 @@ export function healthyConditions(now: Date, previous: unknown[] = []): Record<s
   });
 }
 
-export function nodeStatus(facts: NodeFacts, now: Date, previousConditions: unknown[] = []): Record<string, unknown> {
-  const resources = { cpu: facts.capacity.cpu, memory: facts.capacity.memory, pods: facts.capacity.pods, 'ephemeral-storage': '100Gi', 'hugepages-2Mi': '0' };
+const kibibytes = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;
+
+/**
+ * Capacity from the machine (memory in Ki as kubelet reports it, the kubelet filesystem as
+ * ephemeral-storage), allocatable less the hard eviction thresholds. Without a sample (tests,
+ * simulated nodes) the configured capacity stands.
+ */
+function resourcesOf(facts: NodeFacts, machine: MachineSample | undefined): { capacity: Record<string, string>; allocatable: Record<string, string> } {
+  if (!machine) {
+    const resources = { cpu: facts.capacity.cpu, memory: facts.capacity.memory, pods: facts.capacity.pods, 'ephemeral-storage': '100Gi', 'hugepages-2Mi': '0' };
+    return { capacity: resources, allocatable: { ...resources } };
+  }
+  const capacity = { cpu: facts.capacity.cpu, memory: kibibytes(machine.memoryTotalBytes), pods: facts.capacity.pods, 'ephemeral-storage': kibibytes(machine.filesystemBytes), 'hugepages-2Mi': '0' };
+  const allocatable = {
+    ...capacity,
+    memory: kibibytes(Math.max(0, machine.memoryTotalBytes - evictionHard.memoryAvailableBytes)),
+    'ephemeral-storage': String(Math.floor(machine.filesystemBytes * (1 - evictionHard.filesystemAvailableFraction))),
+  };
+  return { capacity, allocatable };
+}
+
+export function nodeStatus(facts: NodeFacts, now: Date, previousConditions: unknown[] = [], machine?: MachineSample): Record<string, unknown> {
   return {
-    capacity: resources,
-    allocatable: { ...resources },
-    conditions: healthyConditions(now, previousConditions),
+    ...resourcesOf(facts, machine),
+    conditions: nodeConditions(now, previousConditions, pressureOf(machine)),
     addresses: [
       { type: 'InternalIP', address: facts.nodeIP },
       { type: 'Hostname', address: facts.name },
     ],
     daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
     nodeInfo: {
-      machineID: '',
-      systemUUID: '',
-      bootID: '',
+      machineID: machine?.machineID ?? '',
+      systemUUID: machine?.systemUUID ?? '',
+      bootID: machine?.bootID ?? '',
       kernelVersion: release(),
-      osImage: `litekube node on ${hostname()}`,
+      osImage: machine?.osImage ?? `litekube node on ${hostname()}`,
       containerRuntimeVersion: facts.containerRuntimeVersion,
       kubeletVersion: 'v1.32.0',
       kubeProxyVersion: 'v1.32.0',

@@ -5,7 +5,7 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '../client/index.js';
 import { writeCniConfig } from '../kubelet/containerd/cni.js';
-import { containerdPaths } from '../kubelet/containerd/config.js';
+import { containerdPaths, nodeContainerdDir } from '../kubelet/containerd/config.js';
 import { ContainerdSupervisor } from '../kubelet/containerd/supervisor.js';
 import { CriClient } from '../kubelet/cri/client.js';
 import { busyboxFiles } from '../kubelet/images/busybox.js';
@@ -107,7 +107,7 @@ export async function startNodeAgent(dataDir: string, client: Client, options: N
   const podCIDR = options.podCIDR ?? '10.42.0.0/24';
   const bridge = options.bridge ?? 'litekube0';
   prepareBridge(bridge, podCIDR, options.serviceCIDR ?? '10.43.0.0/16');
-  const containerdDir = join(dataDir, 'containerd');
+  const containerdDir = nodeContainerdDir(dataDir);
   const paths = containerdPaths(containerdDir);
   await writeCniConfig(paths.cniConfDir, { podCIDR, bridge, network: 'litekube', ipamDataDir: join(dataDir, 'cni', 'ipam') });
   const supervisor = await ContainerdSupervisor.start({ dir: containerdDir });

@@ -22,6 +22,11 @@ export interface ContainerdConfigOptions {
 /** The image images/pause.ts builds and imports on every node. */
 export const defaultSandboxImage = pauseReference;
 
+/** The directory of the node agent's containerd inside a litekube data dir (`image load` finds the socket through it). */
+export function nodeContainerdDir(dataDir: string): string {
+  return join(dataDir, 'containerd');
+}
+
 /** The paths a config places under `dir`; the supervisor and agent read them from here rather than re-deriving. */
 export function containerdPaths(dir: string): { config: string; socket: string; root: string; state: string; cniConfDir: string; log: string } {
   return {

@@ -139,6 +139,16 @@ export interface Image {
   size: number;
 }
 
+/** Registry credentials for one pull (CRI AuthConfig); the kubelet fills username and password. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serverAddress?: string;
+  identityToken?: string;
+  registryToken?: string;
+}
+
 /** What the kubelet asks of a container runtime (CRI RuntimeService and ImageService). */
 export interface ContainerRuntime {
   version(): Promise<{ runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }>;
@@ -158,7 +168,8 @@ export interface ContainerRuntime {
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Image service. */
   imageStatus(image: string): Promise<Image | undefined>;
-  pullImage(image: string, sandboxConfig?: PodSandboxConfig): Promise<string>;
+  /** Pulls with `auth` when given (a pod's imagePullSecrets), else with the runtime's own configuration. */
+  pullImage(image: string, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
   listImages(): Promise<Image[]>;
   close(): void;
 }

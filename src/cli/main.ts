@@ -7,6 +7,8 @@ const usage = `Usage: litekube <command> [flags]
 Commands:
   server   run the API server and its store
   up       run a one-node cluster: the control plane and a node agent running pods with containerd
+  image load FILE.tar…
+           import image archives (docker save, OCI layout) into the running node's containerd
 
 Flags:
   --data-dir DIR   where state, certificates and kubeconfig.yaml live
@@ -26,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
   if (!command || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(usage);
     return command ? 0 : 2;
+  }
+  if (command === 'image') {
+    const { imageCommand } = await import('./image.js');
+    return imageCommand(rest);
   }
   if (command !== 'server' && command !== 'up') {
     process.stderr.write(`litekube: unknown command "${command}"\n\n${usage}`);

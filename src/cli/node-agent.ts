@@ -5,7 +5,8 @@ import { cpus, hostname, totalmem } from 'node:os';
 import { join } from 'node:path';
 import type { Client } from '../client/index.js';
 import { writeCniConfig } from '../kubelet/containerd/cni.js';
-import { containerdPaths } from '../kubelet/containerd/config.js';
+import { containerdPaths, nodeContainerdDir } from '../kubelet/containerd/config.js';
+import { loadRegistries, registryAuths, writeHostsDir } from '../kubelet/containerd/registries.js';
 import { ContainerdSupervisor } from '../kubelet/containerd/supervisor.js';
 import { CriClient } from '../kubelet/cri/client.js';
 import { busyboxFiles } from '../kubelet/images/busybox.js';
@@ -108,15 +109,18 @@ export interface NodeAgent {
  * containers running (shims survive containerd); the next start re-adopts them.
  */
 export async function startNodeAgent(dataDir: string, client: Client, options: NodeAgentOptions, log: Log, say: (line: string) => void): Promise<NodeAgent> {
+  // A bad registries.yaml stops the start before anything changes on the machine.
+  const registries = await loadRegistries(dataDir);
   ensureOsPackages(say);
   const nodeName = (options.nodeName ?? hostname()).toLowerCase();
   const podCIDR = options.podCIDR ?? '10.42.0.0/24';
   const bridge = options.bridge ?? 'litekube0';
   prepareBridge(bridge, podCIDR, options.serviceCIDR ?? '10.43.0.0/16');
-  const containerdDir = join(dataDir, 'containerd');
+  const containerdDir = nodeContainerdDir(dataDir);
   const paths = containerdPaths(containerdDir);
   await writeCniConfig(paths.cniConfDir, { podCIDR, bridge, network: 'litekube', ipamDataDir: join(dataDir, 'cni', 'ipam') });
-  const supervisor = await ContainerdSupervisor.start({ dir: containerdDir });
+  await writeHostsDir(paths.hostsDir, registries);
+  const supervisor = await ContainerdSupervisor.start({ dir: containerdDir, registry: { configPath: paths.hostsDir, auths: registryAuths(registries) } });
   const runtime = new CriClient({ socket: paths.socket, timeoutMs: 30_000 });
   const abort = new AbortController();
   let running: Promise<void> | undefined;

@@ -1,5 +1,5 @@
 import type {
-  Container, ContainerConfig, ContainerRuntime, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus,
+  AuthConfig, Container, ContainerConfig, ContainerRuntime, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus,
 } from './cri/types.js';
 
 interface FakeSandbox {
@@ -37,6 +37,10 @@ export class FakeRuntime implements ContainerRuntime {
   readonly images = new Map<string, Image>();
   readonly calls: FakeCall[] = [];
   readonly failPulls = new Set<string>();
+  /** Images only these credentials may pull (a private registry). */
+  readonly privateImages = new Map<string, { username: string; password: string }>();
+  /** Every PullImage with the credentials it carried. */
+  readonly pulls: Array<{ image: string; auth?: AuthConfig }> = [];
   exitDelayMs = 20;
   private nextId = 1;
   private nextIp = 2;
@@ -159,9 +163,14 @@ export class FakeRuntime implements ContainerRuntime {
     return this.images.get(image);
   }
 
-  async pullImage(image: string): Promise<string> {
+  async pullImage(image: string, auth?: AuthConfig): Promise<string> {
     this.calls.push({ op: 'pullImage', name: image });
+    this.pulls.push({ image, auth });
     if (this.failPulls.has(image)) throw new Error(`failed to resolve reference "${image}": not found`);
+    const required = this.privateImages.get(image);
+    if (required && (auth?.username !== required.username || auth?.password !== required.password)) {
+      throw new Error(`failed to pull and unpack image "${image}": failed to resolve reference "${image}": pull access denied, repository does not exist or may require authorization: server message: insufficient_scope: authorization failed`);
+    }
     if (!this.images.has(image)) this.addImage(image);
     return this.images.get(image)!.id;
   }

@@ -137,6 +137,7 @@ export interface PodSpec {
   volumes?: Volume[];
   securityContext?: { runAsUser?: number; runAsGroup?: number; sysctls?: Array<{ name: string; value: string }> };
   runtimeClassName?: string;
+  imagePullSecrets?: Array<{ name?: string }>;
 }
 
 export function podSpecOf(pod: KubeObject): PodSpec {

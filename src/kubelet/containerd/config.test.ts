@@ -26,15 +26,17 @@ test('containerd config: every path under the given dir, CRI settings these mach
   assert.deepEqual(outside, ['/usr/lib/cni']);
 });
 
-test('containerd config: registry mirrors, snapshotter and sandbox image are options; strings are quoted', () => {
+test('containerd config: registry config_path and credentials, snapshotter and sandbox image are options; strings are quoted', () => {
   const text = containerdConfig({
     dir: '/d "x"', snapshotter: 'native', sandboxImage: 'example.com/pause:1',
-    registryMirrors: { 'docker.io': ['http://127.0.0.1:5000', 'https://mirror.example'] },
+    registry: { configPath: '/d/certs.d', auths: { 'mirror.example:5000': { username: 'u', password: 'p"w' } } },
   });
   assert.match(text, /root = "\/d \\"x\\"\/root"/);
   assert.match(text, /snapshotter = "native"/);
   assert.match(text, /sandbox_image = "example.com\/pause:1"/);
-  assert.ok(text.includes('[plugins."io.containerd.grpc.v1.cri".registry.mirrors."docker.io"]\n        endpoint = ["http://127.0.0.1:5000", "https://mirror.example"]'));
+  assert.ok(text.includes('[plugins."io.containerd.grpc.v1.cri".registry]\n      config_path = "/d/certs.d"\n'));
+  assert.ok(text.includes('[plugins."io.containerd.grpc.v1.cri".registry.configs."mirror.example:5000".auth]\n        username = "u"\n        password = "p\\"w"\n'));
+  assert.doesNotMatch(text, /mirrors|tls/, 'config_path rules out the deprecated mirrors and configs.tls');
 });
 
 test('containerd config: containerd itself parses it', {
@@ -43,14 +45,15 @@ test('containerd config: containerd itself parses it', {
   const dir = await mkdtemp(join(tmpdir(), 'litekube-config-'));
   try {
     const file = join(dir, 'config.toml');
-    await writeFile(file, containerdConfig({ dir: join(dir, 'c'), registryMirrors: { 'docker.io': ['http://127.0.0.1:5000'] } }));
+    await writeFile(file, containerdConfig({ dir: join(dir, 'c'), registry: { configPath: join(dir, 'certs.d'), auths: { 'm.example': { username: 'u', password: 'p' } } } }));
     // `config dump` loads and merges the file without starting anything.
     const out = spawnSync('containerd', ['--config', file, 'config', 'dump'], { encoding: 'utf8' });
     assert.equal(out.status, 0, out.stderr);
     assert.match(out.stdout, /restrict_oom_score_adj = true/);
     assert.match(out.stdout, /sandbox_image = "litekube\.local\/pause:3\.10"/);
     assert.ok(out.stdout.includes(`Root = "${join(dir, 'c', 'state', 'runc')}"`));
-    assert.match(out.stdout, /endpoint = \["http:\/\/127\.0\.0\.1:5000"\]/);
+    assert.ok(out.stdout.includes(`config_path = "${join(dir, 'certs.d')}"`));
+    assert.match(out.stdout, /\[plugins\."io\.containerd\.grpc\.v1\.cri"\.registry\.configs\."m\.example"\.auth\]\n\s+auth = ""\n\s+identitytoken = ""\n\s+password = "p"\n\s+username = "u"/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { pauseReference } from '../images/pause.js';
+import type { RegistryAuth } from './registries.js';
 
 export interface ContainerdConfigOptions {
   /** Directory holding everything this containerd writes. */
@@ -13,8 +14,11 @@ export interface ContainerdConfigOptions {
   sandboxImage?: string;
   /** overlayfs (the default) needs a filesystem that supports it under `dir`; `native` copies and works anywhere. */
   snapshotter?: string;
-  /** Registry host → mirror endpoints, e.g. { 'docker.io': ['http://127.0.0.1:5000'] }. */
-  registryMirrors?: Record<string, string[]>;
+  /**
+   * Registry settings: `configPath` is the hosts.toml directory (mirrors, TLS; see
+   * registries.ts), `auths` the credentials by host. Absent: containerd's defaults.
+   */
+  registry?: { configPath: string; auths?: Record<string, RegistryAuth> };
   /** Where CNI plugin binaries are (Debian's containernetworking-plugins installs there). */
   cniBinDir?: string;
 }
@@ -22,14 +26,21 @@ export interface ContainerdConfigOptions {
 /** The image images/pause.ts builds and imports on every node. */
 export const defaultSandboxImage = pauseReference;
 
+/** The directory of the node agent's containerd inside a litekube data dir (`image load` finds the socket through it). */
+export function nodeContainerdDir(dataDir: string): string {
+  return join(dataDir, 'containerd');
+}
+
 /** The paths a config places under `dir`; the supervisor and agent read them from here rather than re-deriving. */
-export function containerdPaths(dir: string): { config: string; socket: string; root: string; state: string; cniConfDir: string; log: string } {
+export function containerdPaths(dir: string): { config: string; socket: string; root: string; state: string; cniConfDir: string; hostsDir: string; log: string } {
   return {
     config: join(dir, 'config.toml'),
     socket: join(dir, 'containerd.sock'),
     root: join(dir, 'root'),
     state: join(dir, 'state'),
     cniConfDir: join(dir, 'cni', 'net.d'),
+    /** The CRI's registry config_path: one hosts.toml per registry. */
+    hostsDir: join(dir, 'certs.d'),
     log: join(dir, 'containerd.log'),
   };
 }
@@ -83,11 +94,14 @@ export function containerdConfig(options: ContainerdConfigOptions): string {
     `      conf_dir = ${str(p.cniConfDir)}`,
     '      max_conf_num = 1',
   ];
-  const mirrors = Object.entries(options.registryMirrors ?? {});
-  if (mirrors.length) {
-    lines.push(`    ${cri}.registry]`);
-    for (const [host, endpoints] of mirrors) {
-      lines.push(`      ${cri}.registry.mirrors.${str(host)}]`, `        endpoint = [${endpoints.map(str).join(', ')}]`);
+  if (options.registry) {
+    // config_path rules out the deprecated mirrors and configs.tls; configs.auth still applies.
+    lines.push(`    ${cri}.registry]`, `      config_path = ${str(options.registry.configPath)}`);
+    for (const [host, auth] of Object.entries(options.registry.auths ?? {})) {
+      lines.push(`      ${cri}.registry.configs.${str(host)}.auth]`);
+      for (const field of ['username', 'password', 'auth', 'identitytoken'] as const) {
+        if (auth[field] !== undefined) lines.push(`        ${field} = ${str(auth[field])}`);
+      }
     }
   }
   return lines.join('\n') + '\n';

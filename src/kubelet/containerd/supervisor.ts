@@ -6,7 +6,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CriClient } from '../cri/client.js';
 import { containerdConfig, containerdPaths, type ContainerdConfigOptions } from './config.js';
@@ -75,7 +75,9 @@ export class ContainerdSupervisor {
     // Someone already serves our socket (a child we lost track of): starting a second containerd
     // on the same root would corrupt it, and killing an unknown process is not ours to do.
     if (await answers(paths.socket, 1000)) throw new Error(`a containerd already answers on ${paths.socket}; stop it first`);
-    await writeFile(paths.config, containerdConfig(options));
+    // It may hold registry credentials.
+    await writeFile(paths.config, containerdConfig(options), { mode: 0o600 });
+    await chmod(paths.config, 0o600);
     const log = openSync(paths.log, 'a');
     let child: ChildProcess;
     try {

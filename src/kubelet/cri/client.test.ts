@@ -76,6 +76,14 @@ test('CRI client: requests carry the interface fields on the wire (camelCase, en
     const filter = (seen.get('ListContainers') as { filter: { podSandboxId: string; labelSelector: object } }).filter;
     assert.equal(filter.podSandboxId, 'sb1');
     assert.deepEqual(filter.labelSelector, { x: 'y' });
+
+    await client.pullImage('r.example/app:1', { username: 'u', password: 'p' }, sandboxConfig);
+    const pull = seen.get('PullImage') as { image: { image: string }; auth: Record<string, string>; sandboxConfig: { metadata: object } };
+    assert.equal(pull.image.image, 'r.example/app:1');
+    assert.deepEqual(pull.auth, { username: 'u', password: 'p', auth: '', serverAddress: '', identityToken: '', registryToken: '' });
+    assert.deepEqual(pull.sandboxConfig.metadata, sandboxConfig.metadata);
+    await client.pullImage('r.example/app:2');
+    assert.equal((seen.get('PullImage') as { auth: unknown }).auth, null, 'no credentials: no AuthConfig at all');
   });
 });
 

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import type {
-  Container, ContainerConfig, ContainerRuntime, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus,
+  AuthConfig, Container, ContainerConfig, ContainerRuntime, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus,
 } from './types.js';
 import { CriError } from './errors.js';
 import * as wire from './wire.js';
@@ -141,8 +141,8 @@ export class CriClient implements ContainerRuntime {
     return r.image && r.image.id ? wire.image(r.image) : undefined;
   }
 
-  async pullImage(image: string, sandboxConfig?: PodSandboxConfig): Promise<string> {
-    const r = await this.call<{ imageRef: string }>('ImageService', 'PullImage', { image: { image }, sandboxConfig }, this.pullTimeoutMs);
+  async pullImage(image: string, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string> {
+    const r = await this.call<{ imageRef: string }>('ImageService', 'PullImage', { image: { image }, auth, sandboxConfig }, this.pullTimeoutMs);
     return r.imageRef;
   }
 

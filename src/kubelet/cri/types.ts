@@ -140,6 +140,16 @@ export interface Image {
   size: number;
 }
 
+/** Registry credentials for one pull (CRI AuthConfig); the kubelet fills username and password. */
+export interface AuthConfig {
+  username?: string;
+  password?: string;
+  auth?: string;
+  serverAddress?: string;
+  identityToken?: string;
+  registryToken?: string;
+}
+
 /** What the kubelet asks of a container runtime (CRI RuntimeService and ImageService). */
 export interface ContainerRuntime {
   version(): Promise<{ runtimeName: string; runtimeVersion: string; runtimeApiVersion: string }>;
@@ -163,7 +173,8 @@ export interface ContainerRuntime {
   attach(containerId: string, streams: { stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string>;
   /** Image service. */
   imageStatus(image: string): Promise<Image | undefined>;
-  pullImage(image: string, sandboxConfig?: PodSandboxConfig): Promise<string>;
+  /** Pulls with `auth` when given (a pod's imagePullSecrets), else with the runtime's own configuration. */
+  pullImage(image: string, auth?: AuthConfig, sandboxConfig?: PodSandboxConfig): Promise<string>;
   listImages(): Promise<Image[]>;
   close(): void;
 }

@@ -196,7 +196,7 @@ spec:
       imagePullPolicy: Never
       command: [sh, -c, "touch /tmp/healthy && sleep 3600"]
       readinessProbe: {exec: {command: [cat, /tmp/healthy]}, periodSeconds: 1}
-      livenessProbe: {exec: {command: [sh, -c, "test ! -e /tmp/healthy || rm /tmp/healthy"]}, periodSeconds: 1, failureThreshold: 1}
+      livenessProbe: {exec: {command: [sh, -c, "test -e /tmp/healthy && rm /tmp/healthy"]}, periodSeconds: 1, failureThreshold: 1}
 ` });
     // Exec probes run in the container: readiness passes while /tmp/healthy exists; liveness removes it once, then fails, and the restart makes it again.
     await eventually(async () => Number(await cluster.ok(['get', 'pod', 'exec-probed', '-o', 'jsonpath={.status.containerStatuses[0].restartCount}'])) >= 1, 60_000, 'an exec liveness restart');

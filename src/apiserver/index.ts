@@ -15,6 +15,7 @@ import { handleBinding } from './http/binding.js';
 import { handleEviction } from './http/eviction.js';
 import { podLogHandler } from './http/logs.js';
 import { podExecHandler } from './http/exec.js';
+import { handleServiceAccountToken } from './http/token.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
 import { apiVersionOf, timestamp } from './registry/objects.js';
@@ -29,6 +30,8 @@ export { deleteObject } from './registry/deletion.js';
 export { patchObject } from './registry/patch.js';
 export { bindPodToNode } from './registry/binding.js';
 export { watchObjects, type ObjectEvent } from './registry/watch.js';
+export { createTokenRequest } from './serviceaccount/token-request.js';
+export type { ServiceAccountTokens } from './serviceaccount/jwt.js';
 
 /** Options of a control plane started in this process. */
 export interface ControlPlaneOptions {
@@ -45,6 +48,12 @@ export interface ControlPlaneOptions {
   podExec?: () => PodExecSource | undefined;
   /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
   garbageCollector?: boolean;
+  /**
+   * Admission plugins left out, by kube-apiserver's names (--disable-admission-plugins). Only
+   * `ServiceAccount` can be: component tests that run no controllers leave it out, as upstream's
+   * integration tests do, since no controller creates the `default` ServiceAccount there.
+   */
+  disableAdmissionPlugins?: string[];
 }
 
 /** A running control plane and how to stop it. */
@@ -60,7 +69,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const resources: ResourceDefinition[] = catalogue;
   const now = options.now ?? (() => new Date());
   const addresses = new ServiceAddressAllocator();
-  const admission = new AdmissionChain(addresses);
+  const admission = new AdmissionChain(addresses, { serviceAccount: !options.disableAdmissionPlugins?.includes('ServiceAccount') });
   const server = new ApiServer({
     dataDir: options.dataDir,
     store,
@@ -71,7 +80,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
-    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))]]),
+    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))], ['serviceaccounts/token', handleServiceAccountToken]]),
     registry: {
       garbageCollector: options.garbageCollector ?? false,
       admit: (registry, definition, object, old) => admission.admit(registry, definition, object, old),

@@ -80,6 +80,9 @@ export async function run(): Promise<Record<string, unknown>> {
     await new Promise((r) => setTimeout(r, 500));
     figures.idleRssMb = await rssMb(server.pid ?? 0);
     const client = new AdminClient(started.url, dataDir, 16);
+    // No controller manager runs: the `default` ServiceAccounts that pod admission requires are made here.
+    const defaultAccount = (namespace: string) => client.send('POST', `/api/v1/namespaces/${namespace}/serviceaccounts`, JSON.stringify({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' } }));
+    await defaultAccount('default');
 
     // Creates over HTTPS with 16 concurrent clients.
     const creates = 4000;
@@ -101,6 +104,7 @@ export async function run(): Promise<Record<string, unknown>> {
 
     // GET one pod and LIST 1,000 pods (another namespace holding exactly 1,000).
     await client.send('POST', '/api/v1/namespaces', JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'thousand' } }));
+    await defaultAccount('thousand');
     next = 0;
     await Promise.all(Array.from({ length: 16 }, async () => {
       while (next < 1000) {

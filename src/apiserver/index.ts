@@ -16,6 +16,7 @@ import { handleEviction } from './http/eviction.js';
 import { podLogHandler } from './http/logs.js';
 import { podAttachHandler, podExecHandler } from './http/exec.js';
 import { podPortForwardHandler } from './http/portforward.js';
+import { handleServiceAccountToken } from './http/token.js';
 import type { PodLogSource } from '../api/logs.js';
 import type { PodExecSource } from '../api/exec.js';
 import type { PodPortForwardSource } from '../api/portforward.js';
@@ -31,6 +32,8 @@ export { deleteObject } from './registry/deletion.js';
 export { patchObject } from './registry/patch.js';
 export { bindPodToNode } from './registry/binding.js';
 export { watchObjects, type ObjectEvent } from './registry/watch.js';
+export { createTokenRequest } from './serviceaccount/token-request.js';
+export type { ServiceAccountTokens } from './serviceaccount/jwt.js';
 
 /** Options of a control plane started in this process. */
 export interface ControlPlaneOptions {
@@ -51,6 +54,12 @@ export interface ControlPlaneOptions {
   podPortForward?: () => PodPortForwardSource | undefined;
   /** A garbage collector runs: Orphan and Foreground deletions get their finalizers. */
   garbageCollector?: boolean;
+  /**
+   * Admission plugins left out, by kube-apiserver's names (--disable-admission-plugins). Only
+   * `ServiceAccount` can be: component tests that run no controllers leave it out, as upstream's
+   * integration tests do, since no controller creates the `default` ServiceAccount there.
+   */
+  disableAdmissionPlugins?: string[];
 }
 
 /** A running control plane and how to stop it. */
@@ -66,7 +75,7 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
   const resources: ResourceDefinition[] = catalogue;
   const now = options.now ?? (() => new Date());
   const addresses = new ServiceAddressAllocator();
-  const admission = new AdmissionChain(addresses);
+  const admission = new AdmissionChain(addresses, { serviceAccount: !options.disableAdmissionPlugins?.includes('ServiceAccount') });
   const server = new ApiServer({
     dataDir: options.dataDir,
     store,
@@ -77,9 +86,14 @@ export async function startControlPlane(options: ControlPlaneOptions): Promise<C
     now,
     patchSchema: (definition) => patchSchemaFor(definition.group, definition.version, definition.kind),
     extraPaths: [openApiPaths(resources, buildOpenApiV3)],
-    subresources: new Map([['pods/binding', handleBinding], ['pods/eviction', handleEviction], ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))], ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))],
+    subresources: new Map([
+      ['pods/binding', handleBinding],
+      ['pods/eviction', handleEviction],
+      ['pods/log', podLogHandler(options.podLogs ?? (() => undefined))],
+      ['pods/exec', podExecHandler(options.podExec ?? (() => undefined))],
       ['pods/attach', podAttachHandler(options.podAttach ?? (() => undefined))],
       ['pods/portforward', podPortForwardHandler(options.podPortForward ?? (() => undefined))],
+      ['serviceaccounts/token', handleServiceAccountToken],
     ]),
     registry: {
       garbageCollector: options.garbageCollector ?? false,

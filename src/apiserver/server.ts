@@ -13,6 +13,7 @@ import { writeKubeconfig } from './pki/kubeconfig.js';
 import { Registry } from './registry/engine.js';
 import { initialNamespaces } from './registry/namespaces.js';
 import type { RegistryOptions } from './registry/options.js';
+import { ServiceAccountTokens } from './serviceaccount/jwt.js';
 
 /** Options of an API server; only dataDir and store are required. */
 export interface ApiServerOptions {
@@ -37,6 +38,8 @@ const apiserverUser = { name: 'system:apiserver', groups: ['system:masters'] };
 export class ApiServer {
   readonly registry: Registry;
   readonly context: ApiContext;
+  /** Service account tokens: signed with a key under `<dataDir>/tls`, loaded by start(). */
+  readonly tokens = new ServiceAccountTokens();
   private server?: Http2SecureServer;
   private readonly sessions = new Set<Http2Session>();
   private readonly sockets = new Set<import('node:tls').TLSSocket>();
@@ -58,6 +61,7 @@ export class ApiServer {
       subresources: options.subresources ?? new Map(),
       log: options.log ?? (() => undefined),
       now,
+      tokens: this.tokens,
     };
   }
 
@@ -92,6 +96,7 @@ export class ApiServer {
     await mkdir(this.options.dataDir, { recursive: true });
     const host = this.options.host ?? '127.0.0.1';
     this.certificates = await ensureCertificates(this.options.dataDir, host === '0.0.0.0' || host === '::' ? [] : [host]);
+    await this.tokens.load(this.options.dataDir);
     await this.bootstrap();
     const router = createRouter(this.context, this.options.extraPaths ?? [], () => this.ready);
     const server = createSecureServer({

@@ -61,7 +61,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (!options.disableControllerManager) {
     // Loaded only when used: a bare API server starts faster and smaller.
     const { runControllers } = await import('./controllers.js');
-    running.push(...runControllers(controllers, resources, log, options.timing, signal));
+    running.push(...runControllers(controllers, resources, log, options.timing, signal, plane.server.certificates?.caCert));
   }
   if (!options.disableScheduler) {
     const { Scheduler } = await import('../scheduler/index.js');

@@ -9,6 +9,8 @@ import { JobController } from '../controllers/job.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { ResourceQuotaController } from '../controllers/resource-quota.js';
+import { RootCACertPublisher } from '../controllers/root-ca-publisher.js';
+import { ServiceAccountsController } from '../controllers/serviceaccount.js';
 import { StatefulSetController } from '../controllers/statefulset.js';
 
 type Log = (message: string, fields?: Record<string, unknown>) => void;
@@ -19,9 +21,14 @@ export interface ControllerTiming {
   nodeMonitorIntervalMs?: number;
 }
 
-/** The controller manager: every workload controller, each running until the signal aborts. */
-export function runControllers(controllers: Client, resources: ResourceDefinition[], log: Log | undefined, timing: ControllerTiming | undefined, signal: AbortSignal): Array<Promise<void>> {
+/**
+ * The controller manager: every workload controller, each running until the signal aborts.
+ * `rootCA` (the cluster CA's PEM) is what the root CA publisher puts in every namespace.
+ */
+export function runControllers(controllers: Client, resources: ResourceDefinition[], log: Log | undefined, timing: ControllerTiming | undefined, signal: AbortSignal, rootCA?: string): Array<Promise<void>> {
   return [
+    new ServiceAccountsController({ client: controllers, log }).run(signal),
+    ...(rootCA ? [new RootCACertPublisher({ client: controllers, rootCA, log }).run(signal)] : []),
     new GarbageCollector({ client: controllers, resources, log }).run(signal),
     new ReplicaSetController({ client: controllers, log }).run(signal),
     new DeploymentController({ client: controllers, log }).run(signal),

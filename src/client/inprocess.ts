@@ -1,11 +1,11 @@
 import type { KubeObject, PatchSchema, ResourceDefinition } from '../api/types.js';
 import {
-  bindPodToNode, deleteObject, listObjects, patchObject, StatusError, watchObjects,
-  type ApiServer, type ObjectEvent, type Registry, type RequestUser,
+  bindPodToNode, createTokenRequest, deleteObject, listObjects, patchObject, StatusError, watchObjects,
+  type ApiServer, type ObjectEvent, type Registry, type RequestUser, type ServiceAccountTokens,
 } from '../apiserver/index.js';
 import type {
   Client, ClientDeleteOptions, ClientList, ClientListOptions, ClientWatchEvent, ClientWatchOptions,
-  ClientWriteOptions, PatchType, ResourceRef,
+  ClientWriteOptions, PatchType, ResourceRef, TokenRequest,
 } from './types.js';
 
 /**
@@ -20,13 +20,14 @@ export class InProcessClient implements Client {
     resources: ResourceDefinition[],
     private readonly user: RequestUser,
     private readonly patchSchema: (definition: ResourceDefinition) => PatchSchema | undefined = () => undefined,
+    private readonly tokens?: ServiceAccountTokens,
   ) {
     for (const r of resources) this.byRef.set(`${r.group ? `${r.group}/` : ''}${r.version}/${r.plural}`, r);
   }
 
   /** A client of a server running in this process, acting as `user`. */
   static forServer(server: ApiServer, user: RequestUser): InProcessClient {
-    return new InProcessClient(server.registry, server.context.resources, user, server.context.patchSchema);
+    return new InProcessClient(server.registry, server.context.resources, user, server.context.patchSchema, server.tokens);
   }
 
   private definition(ref: ResourceRef): ResourceDefinition {
@@ -78,6 +79,11 @@ export class InProcessClient implements Client {
     await bindPodToNode(this.registry, pods, namespace, podName, {
       apiVersion: 'v1', kind: 'Binding', metadata: { name: podName, namespace }, target: { apiVersion: 'v1', kind: 'Node', name: nodeName },
     }, { user: this.user, fieldManager: this.user.name });
+  }
+
+  async createToken(namespace: string, serviceAccountName: string, request: TokenRequest): Promise<TokenRequest> {
+    if (!this.tokens) throw new StatusError(404, 'NotFound', 'the server could not find the requested resource');
+    return (await createTokenRequest(this.registry, this.tokens, namespace, serviceAccountName, structuredClone(request))) as TokenRequest;
   }
 
   async *watch<T extends KubeObject>(ref: ResourceRef, namespace: string | undefined, options: ClientWatchOptions, signal: AbortSignal): AsyncIterable<ClientWatchEvent<T>> {

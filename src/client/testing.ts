@@ -14,9 +14,17 @@ export interface TestApi {
   stop(): Promise<void>;
 }
 
-export async function startTestApi(options: { now?: () => Date; garbageCollector?: boolean } = {}): Promise<TestApi> {
+/**
+ * Starts a control plane without controllers. The ServiceAccount admission plugin is left out
+ * unless `disableAdmissionPlugins` says otherwise (upstream's integration tests do the same): no
+ * controller creates the `default` ServiceAccount here, so it would refuse every pod.
+ */
+export async function startTestApi(options: { now?: () => Date; garbageCollector?: boolean; disableAdmissionPlugins?: string[] } = {}): Promise<TestApi> {
   const dataDir = await mkdtemp(join(tmpdir(), 'litekube-unit-'));
-  const plane = await startControlPlane({ dataDir, port: 0, storeUrl: 'memory://', now: options.now, garbageCollector: options.garbageCollector, log: () => undefined });
+  const plane = await startControlPlane({
+    dataDir, port: 0, storeUrl: 'memory://', now: options.now, garbageCollector: options.garbageCollector, log: () => undefined,
+    disableAdmissionPlugins: options.disableAdmissionPlugins ?? ['ServiceAccount'],
+  });
   const clientAs = (name: string): Client => InProcessClient.forServer(plane.server, { name, groups: ['system:masters', 'system:authenticated'] });
   return {
     client: clientAs('test'),

@@ -31,6 +31,16 @@ export interface ClientWatchEvent<T extends KubeObject = KubeObject> {
   object: T;
 }
 
+/** authentication.k8s.io/v1 TokenRequest, the body and answer of serviceaccounts/{name}/token. */
+export interface TokenRequest extends KubeObject {
+  spec: {
+    audiences?: string[];
+    expirationSeconds?: number;
+    boundObjectRef?: { apiVersion?: string; kind?: string; name?: string; uid?: string } | null;
+  };
+  status?: { token: string; expirationTimestamp: string };
+}
+
 export type PatchType = 'json' | 'merge' | 'strategic' | 'apply';
 
 export interface ClientWriteOptions {
@@ -59,6 +69,12 @@ export interface Client {
   delete(ref: ResourceRef, namespace: string | undefined, name: string, options?: ClientDeleteOptions): Promise<KubeObject>;
   /** Binds a pending pod to a node through pods/binding (409 when it is already bound). */
   bind(namespace: string, podName: string, nodeName: string): Promise<void>;
+  /**
+   * Requests a token for a service account through serviceaccounts/{name}/token (client-go's
+   * CreateToken): `request` is an authentication.k8s.io/v1 TokenRequest; the answer carries
+   * status.token and status.expirationTimestamp.
+   */
+  createToken(namespace: string, serviceAccountName: string, request: TokenRequest): Promise<TokenRequest>;
   /** Streams events until the signal aborts or the server ends the watch. */
   watch<T extends KubeObject = KubeObject>(ref: ResourceRef, namespace: string | undefined, options: ClientWatchOptions, signal: AbortSignal): AsyncIterable<ClientWatchEvent<T>>;
 }

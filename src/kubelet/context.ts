@@ -4,6 +4,7 @@ import type { BackOff } from './backoff.js';
 import type { ContainerRuntime } from './cri/types.js';
 import type { DnsOptions } from './dns.js';
 import type { ReadObject } from './objects.js';
+import type { ServiceAccountTokenManager } from './service-account-token.js';
 
 export type Log = (message: string, fields?: Record<string, unknown>) => void;
 
@@ -21,6 +22,8 @@ export interface KubeletContext {
   /** `containerd`: the scheme of containerIDs (`containerd://<id>`). */
   runtimeName: string;
   read: ReadObject;
+  /** Service account tokens for projected volumes, requested through the TokenRequest API. */
+  tokens: ServiceAccountTokenManager;
   /** Crash-loop back-off, per pod uid and container name. */
   restartBackOff: BackOff;
   /** Image pull back-off, per pod uid and image. */

@@ -13,6 +13,7 @@ import { objectReader, type CachedReader } from './objects.js';
 import { podKey } from './pod-spec.js';
 import { PodWorker, podsRef } from './pod-worker.js';
 import { ProbeManager } from './probes.js';
+import { ServiceAccountTokenManager } from './service-account-token.js';
 import { errorMessage, sleep, statusCode } from './util.js';
 
 export interface KubeletOptions {
@@ -76,6 +77,7 @@ export class Kubelet {
       cgroupParent: options.cgroupParent,
       runtimeName: 'containerd',
       read: this.reader.read,
+      tokens: new ServiceAccountTokenManager({ client: options.client, now, log }),
       restartBackOff: backOff(),
       pullBackOff: backOff(),
       event: (pod, type, reason, message) => this.event(pod, type, reason, message),
@@ -178,6 +180,7 @@ export class Kubelet {
     const key = podKey(pod);
     const worker = this.workers.get(key);
     if (!worker || worker.uid !== pod.metadata.uid) return;
+    this.ctx.tokens.deleteServiceAccountToken(worker.uid);
     this.workers.delete(key);
     await worker.cancel();
   }

@@ -43,7 +43,7 @@ export async function syncPod(ctx: KubeletContext, pod: KubeObject, state: PodSt
   const facts = { podIP, hostIP: ctx.hostIP, allocatable: ctx.allocatable };
   let volumes: VolumePaths;
   try {
-    volumes = await setUpVolumes(pod, podDir(ctx.dataDir, uid), facts, ctx.read);
+    volumes = await setUpVolumes(pod, podDir(ctx.dataDir, uid), facts, ctx.read, ctx.tokens);
   } catch (error: unknown) {
     if (!(error instanceof VolumeError)) throw error;
     ctx.event(pod, 'Warning', 'FailedMount', error.message);

@@ -5,6 +5,7 @@ import { writePayload, type PayloadFile } from './atomic-writer.js';
 import { fieldValue, resourceValue, type PodRuntimeFacts } from './downward.js';
 import { notFoundMessage, objectData, type ReadObject } from './objects.js';
 import { podSpecOf, type DownwardAPIFile, type KeyToPath, type Volume } from './pod-spec.js';
+import { serviceAccountTokenFile, type ServiceAccountTokenManager } from './service-account-token.js';
 import { errorMessage } from './util.js';
 
 /** A volume could not be set up: the pod stays ContainerCreating with a FailedMount event. */
@@ -18,11 +19,11 @@ export type VolumePaths = Map<string, string>;
  * layout) and returns where each lives. Idempotent: run on every sync, it refreshes ConfigMap,
  * Secret and downward API contents, swapping them atomically when they changed.
  */
-export async function setUpVolumes(pod: KubeObject, podDir: string, facts: PodRuntimeFacts, read: ReadObject): Promise<VolumePaths> {
+export async function setUpVolumes(pod: KubeObject, podDir: string, facts: PodRuntimeFacts, read: ReadObject, tokens?: ServiceAccountTokenManager): Promise<VolumePaths> {
   const paths: VolumePaths = new Map();
   for (const volume of podSpecOf(pod).volumes ?? []) {
     try {
-      paths.set(volume.name, await setUpVolume(pod, podDir, volume, facts, read));
+      paths.set(volume.name, await setUpVolume(pod, podDir, volume, facts, read, tokens));
     } catch (error: unknown) {
       throw new VolumeError(`MountVolume.SetUp failed for volume "${volume.name}" : ${errorMessage(error)}`);
     }
@@ -32,7 +33,7 @@ export async function setUpVolumes(pod: KubeObject, podDir: string, facts: PodRu
 
 const pluginDir = (podDir: string, plugin: string, name: string): string => join(podDir, 'volumes', `kubernetes.io~${plugin}`, name);
 
-async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, facts: PodRuntimeFacts, read: ReadObject): Promise<string> {
+async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, facts: PodRuntimeFacts, read: ReadObject, tokens: ServiceAccountTokenManager | undefined): Promise<string> {
   const namespace = pod.metadata.namespace ?? 'default';
   if (volume.emptyDir) {
     const dir = pluginDir(podDir, 'empty-dir', volume.name);
@@ -71,7 +72,10 @@ async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, fact
         if (object) for (const [k, v] of keyPayload(objectData(plural, object), ref.items, mode, ref.optional ?? false)) payload.set(k, v);
       }
       if (source.downwardAPI) for (const [k, v] of downwardPayload(pod, source.downwardAPI.items ?? [], mode, facts)) payload.set(k, v);
-      // serviceAccountToken sources need the TokenRequest API, which litekube does not serve yet.
+      if (source.serviceAccountToken) {
+        if (!tokens) throw new Error('serviceAccountToken sources need a token manager');
+        payload.set(source.serviceAccountToken.path, await serviceAccountTokenFile(pod, source.serviceAccountToken, mode, tokens));
+      }
     }
     const dir = pluginDir(podDir, 'projected', volume.name);
     await writePayload(dir, payload);

@@ -66,7 +66,8 @@ describe('kubectl port-forward', () => {
 
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'litekube-pf-'));
-    plane = await startControlPlane({ dataDir, port: 0, podPortForward: () => standIn });
+    // No controllers run here to create the `default` ServiceAccount that admission would require.
+    plane = await startControlPlane({ dataDir, port: 0, podPortForward: () => standIn, disableAdmissionPlugins: ['ServiceAccount'] });
     shout = await shoutServer();
     podPorts.set(8080, (shout.address() as AddressInfo).port);
     const pods = plane.server.registry.definitionFor('', 'Pod')!;

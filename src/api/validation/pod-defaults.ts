@@ -61,9 +61,15 @@ function defaultVolume(volume: Obj): void {
   }
   const hostPath = volume.hostPath;
   if (hostPath && typeof hostPath === 'object') (hostPath as Obj).type ??= '';
-  for (const item of arr(obj(volume.downwardAPI).items)) {
+  const downwardItems = [obj(volume.downwardAPI).items, ...arr(obj(volume.projected).sources).map((s) => obj(obj(s).downwardAPI).items)];
+  for (const item of downwardItems.flatMap(arr)) {
     const fieldRef = obj(obj(item).fieldRef);
     if (Object.keys(fieldRef).length) fieldRef.apiVersion ??= 'v1';
+  }
+  // SetDefaults_ServiceAccountTokenProjection.
+  for (const source of arr(obj(volume.projected).sources)) {
+    const token = obj(source).serviceAccountToken;
+    if (token && typeof token === 'object') (token as Obj).expirationSeconds ??= 3600;
   }
 }
 

@@ -1,6 +1,7 @@
 import type { PatchSchema, ResourceDefinition } from '../../api/types.js';
 import type { Registry } from '../registry/engine.js';
 import type { RequestUser } from '../registry/options.js';
+import type { ServiceAccountTokens } from '../serviceaccount/jwt.js';
 import type { ServerRequest } from './body.js';
 import type { RequestInfo } from './requestinfo.js';
 import type { ServerResponseLike } from './respond.js';
@@ -20,6 +21,8 @@ export interface ApiContext {
   subresources: Map<string, SubresourceHandler>;
   log: Logger;
   now(): Date;
+  /** Issues and verifies service account tokens (bearer authentication, serviceaccounts/token). */
+  tokens: ServiceAccountTokens;
 }
 
 /** One resource request in flight. */

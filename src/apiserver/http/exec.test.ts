@@ -24,7 +24,8 @@ describe('pods/exec over WebSocket', () => {
   let dataDir: string;
   before(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'litekube-exec-'));
-    plane = await startControlPlane({ dataDir, port: 0, podExec: () => fakeExec });
+    // No controllers run here to create the `default` ServiceAccount that admission would require.
+    plane = await startControlPlane({ dataDir, port: 0, podExec: () => fakeExec, disableAdmissionPlugins: ['ServiceAccount'] });
     const pods = plane.server.registry.definitionFor('', 'Pod')!;
     const user = { name: 'admin', groups: ['system:masters'] };
     for (const [name, containers] of [['one', ['a']], ['two', ['a', 'b']]] as const) {

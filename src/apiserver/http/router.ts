@@ -2,6 +2,7 @@ import type { TLSSocket } from 'node:tls';
 import { apiGroupList, apiGroupOf, apiResourceList, apiVersions, aggregatedDiscovery, wantsAggregated } from '../discovery.js';
 import { StatusError, unauthorized } from '../errors.js';
 import type { RequestUser } from '../registry/options.js';
+import { authenticateServiceAccountToken } from '../serviceaccount/authenticator.js';
 import { versionInfo } from '../version.js';
 import type { ServerRequest } from './body.js';
 import type { ApiContext } from './context.js';
@@ -14,10 +15,10 @@ export type PathHandler = (request: ServerRequest, response: ServerResponseLike,
 
 const publicPaths = new Set(['/livez', '/readyz', '/healthz', '/version']);
 
-/** The user of a request: the client certificate's CN and O, as kube-apiserver's x509 authenticator. */
 /** The client certificate's user per TLS connection: decoding the certificate costs more than a request. */
 const usersBySocket = new WeakMap<object, RequestUser | undefined>();
 
+/** The user of a request: the client certificate's CN and O, as kube-apiserver's x509 authenticator. */
 export function authenticate(request: ServerRequest): RequestUser | undefined {
   const socket = request.socket as TLSSocket;
   if (!socket || typeof socket.getPeerCertificate !== 'function' || !socket.authorized) return undefined;
@@ -27,6 +28,34 @@ export function authenticate(request: ServerRequest): RequestUser | undefined {
   const user = certificateUser(socket);
   usersBySocket.set(connection, user);
   return user;
+}
+
+/** The token of an `Authorization: Bearer <token>` header, as upstream's bearertoken authenticator reads it. */
+export function bearerToken(request: ServerRequest): string | undefined {
+  const header = request.headers.authorization;
+  const parts = (typeof header === 'string' ? header.trim() : '').split(' ');
+  if (parts.length < 2 || parts[0].toLowerCase() !== 'bearer' || parts[1] === '') return undefined;
+  return parts[1];
+}
+
+/**
+ * The user of a request, authenticators tried in kube-apiserver's order: the client certificate,
+ * then a service account bearer token. A bearer token that is not valid is a 401 even when
+ * nothing else would have been asked of the caller.
+ */
+export async function authenticateRequest(request: ServerRequest, context: ApiContext): Promise<RequestUser | undefined> {
+  const certified = authenticate(request);
+  if (certified) return certified;
+  const token = bearerToken(request);
+  if (token === undefined) return undefined;
+  try {
+    const user = await authenticateServiceAccountToken(context.registry, context.tokens, token);
+    if (user) return user;
+    context.log('Unable to authenticate the request', { error: 'invalid bearer token' });
+  } catch (error: unknown) {
+    context.log('Unable to authenticate the request', { error: error instanceof Error ? error.message : String(error) });
+  }
+  throw unauthorized();
 }
 
 function certificateUser(socket: TLSSocket): RequestUser | undefined {
@@ -47,7 +76,7 @@ export function createRouter(context: ApiContext, extraPaths: PathHandler[], isR
       if (path === '/livez' || path === '/healthz') return sendText(response, 200, 'ok');
       if (path === '/readyz') return isReady() ? sendText(response, 200, 'ok') : sendText(response, 500, '[-]store failed: not ready\nreadyz check failed');
       if (path === '/version') return sendJson(response, 200, versionInfo());
-      const user = authenticate(request);
+      const user = await authenticateRequest(request, context);
       if (!user && !publicPaths.has(path)) throw unauthorized();
       const method = request.method ?? 'GET';
       if (method === 'GET' && path === '/api') {

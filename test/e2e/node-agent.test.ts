@@ -234,6 +234,7 @@ spec:
       return text.includes('served-by-web') ? text : undefined;
     }, 20_000, 'the sidecar to log the page');
     assert.match(logs, /served-by-web\nindex\.html\n/, 'the page over localhost, and the file in the shared emptyDir');
+    assert.match(await cluster.ok(['logs', 'duo', '--all-containers', '--prefix']), /^\[pod\/duo\/sidecar\] served-by-web$/m);
     const ip = await cluster.ok(['get', 'pod', 'duo', '-o', 'jsonpath={.status.podIP}']);
     const response = await fetch(`http://${ip}:8080/index.html`);
     assert.equal(await response.text(), 'served-by-web\n');

@@ -95,20 +95,27 @@ describe('pods/exec over WebSocket', () => {
     assert.equal(status, 401);
   });
 
-  it('refuses SPDY (kubectl then reports the error from its fallback attempt)', async () => {
+  it('switches to SPDY for v4.channel.k8s.io and refuses older remotecommand versions with 403', async () => {
     const { request } = await import('node:https');
-    const status = await new Promise<number | undefined>((resolve, reject) => {
+    const attempt = (version: string) => new Promise<{ code: number | undefined; body: string }>((resolve, reject) => {
       const req = request(url('one', 'command=true&stdout=true').replace('wss', 'https'), {
-        method: 'POST', ...tls(), headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': 'v4.channel.k8s.io' },
+        method: 'POST', ...tls(), headers: { connection: 'Upgrade', upgrade: 'SPDY/3.1', 'x-stream-protocol-version': version },
       });
       req.on('response', (response) => {
-        response.resume();
-        resolve(response.statusCode);
+        let body = '';
+        response.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        response.on('end', () => resolve({ code: response.statusCode, body }));
       });
-      req.on('upgrade', () => resolve(101));
+      req.on('upgrade', (response, socket) => {
+        socket.destroy();
+        resolve({ code: 101, body: String(response.headers['x-stream-protocol-version']) });
+      });
       req.on('error', reject);
       req.end();
     });
-    assert.equal(status, 400);
+    assert.deepEqual(await attempt('v4.channel.k8s.io, v3.channel.k8s.io'), { code: 101, body: 'v4.channel.k8s.io' });
+    const refused = await attempt('v2.channel.k8s.io');
+    assert.equal(refused.code, 403);
+    assert.match(refused.body, /unable to upgrade: unable to negotiate protocol: client supports \[\\"v2.channel.k8s.io\\"\], server supports \[\\"v4.channel.k8s.io\\"\]/);
   });
 });

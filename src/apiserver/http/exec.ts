@@ -5,6 +5,7 @@ import { badRequest, methodNotAllowed, StatusError } from '../errors.js';
 import type { Logger, ResourceCall, SubresourceHandler } from './context.js';
 import { channel, execProtocols, exitStatus, frame, internalErrorStatus, parseClientMessage, pickProtocol, type ExecProtocol } from './exec-channels.js';
 import { booleanParam } from './query.js';
+import { negotiateSpdyExec, serveSpdyExec } from './exec-spdy.js';
 import { pendingUpgrade } from './upgrade.js';
 
 export function execOptions(query: URLSearchParams): PodExecOptions {
@@ -45,7 +46,7 @@ const asStatusError = (error: PodExecError): StatusError =>
 /**
  * GET|POST pods/{name}/exec: checks the pod, container and options while an error can still be
  * an HTTP answer, then switches to a WebSocket speaking the channel protocol kubectl uses by
- * default. SPDY (kubectl's fallback) is refused; errors reach kubectl through that attempt too.
+ * default (v5, v4), or after a SPDY/3.1 upgrade — kubectl's fallback — with a stream per channel.
  */
 export function podExecHandler(source: () => PodExecSource | undefined): SubresourceHandler {
   return streamHandler('exec', execOptions, source);
@@ -71,7 +72,17 @@ function streamHandler(what: string, parse: (query: URLSearchParams) => PodExecO
       if (!exec) throw badRequest(`no node agent serves ${what} for node ${nodeName}`);
       const upgrade = pendingUpgrade(call.request);
       const headers = call.request.headers;
-      if (!upgrade || String(headers.upgrade ?? '').toLowerCase() !== 'websocket') throw badRequest('Upgrade request required');
+      const kind = String(headers.upgrade ?? '').toLowerCase();
+      if (upgrade && kind === 'spdy/3.1') {
+        const spdyProtocol = negotiateSpdyExec(headers['x-stream-protocol-version']);
+        session = await exec(pod, options);
+        upgrade.claim();
+        upgrade.socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${spdyProtocol}\r\n\r\n`);
+        if (upgrade.head.length) upgrade.socket.unshift(upgrade.head);
+        serveSpdyExec(upgrade.socket, session, options, call.context.log);
+        return;
+      }
+      if (!upgrade || kind !== 'websocket') throw badRequest('Upgrade request required');
       const protocol = pickProtocol(offeredProtocols(headers['sec-websocket-protocol']));
       if (!protocol) throw badRequest(`unable to upgrade: no supported subprotocol in ${JSON.stringify(headers['sec-websocket-protocol'] ?? '')}, supported: ${execProtocols.join(', ')}`);
       session = await exec(pod, options);

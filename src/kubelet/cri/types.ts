@@ -68,6 +68,16 @@ export interface Mount {
   propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
 }
 
+export interface LinuxContainerResources {
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuShares?: number;
+  memoryLimitInBytes?: number;
+  oomScoreAdj?: number;
+  /** Memory + swap (cgroup v1 memsw): equal to the memory limit means no swap. */
+  memorySwapLimitInBytes?: number;
+}
+
 export interface ContainerMetadata {
   name: string;
   attempt: number;
@@ -88,7 +98,7 @@ export interface ContainerConfig {
   stdin?: boolean;
   tty?: boolean;
   linux?: {
-    resources?: { cpuPeriod?: number; cpuQuota?: number; cpuShares?: number; memoryLimitInBytes?: number; oomScoreAdj?: number };
+    resources?: LinuxContainerResources;
     securityContext?: {
       capabilities?: { addCapabilities?: string[]; dropCapabilities?: string[] };
       privileged?: boolean;
@@ -129,7 +139,10 @@ export interface ContainerStatus {
   message: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Absolute, as the runtime reports it (sandbox log directory + the config's logPath). */
   logPath: string;
+  /** The mounts the container was created with (where the termination-message file is). */
+  mounts: Mount[];
 }
 
 export interface Image {

@@ -163,7 +163,7 @@ export class FakeRuntime implements ContainerRuntime {
     const c = this.mustGet(id);
     this.calls.push({ op: 'execSync', id, name: `${c.config.metadata.name}:${cmd.join(' ')}` });
     if (c.status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${id} is not running`);
-    if (cmd[0] === 'sleep') await new Promise((resolve) => setTimeout(resolve, Number(cmd[1] ?? 0)));
+    if (cmd[0] === 'sleep') await new Promise((resolve) => setTimeout(resolve, Number(cmd[1] ?? 0)).unref());
     return { exitCode: cmd[0] === 'exit' ? Number(cmd[1] ?? 0) : 0, stdout: '', stderr: cmd[0] === 'exit' ? 'failed\n' : '' };
   }
 

@@ -230,3 +230,21 @@ test('deletion: preStop runs before StopContainer, which gets what is left of th
     await h.stop();
   }
 });
+
+test('deleting a pod whose postStart hook hangs does not wait for the hook, and starts nothing more', async () => {
+  const h = await startKubelet();
+  try {
+    await h.api.client.create(podsRef, 'default', pod('stuck', {
+      containers: [
+        { name: 'first', image: 'busybox:1.36', lifecycle: { postStart: { exec: { command: ['sleep', '600000'] } } } },
+        { name: 'second', image: 'busybox:1.36' },
+      ],
+    }));
+    await waitFor('the hook running', () => h.runtime.calls.some((c) => c.op === 'execSync' && c.name === 'first:sleep 600000'));
+    await h.api.client.delete(podsRef, 'default', 'stuck', { gracePeriodSeconds: 1 });
+    await waitFor('pod removed', () => gone(h, 'stuck'));
+    assert.equal(h.runtime.calls.some((c) => c.op === 'startContainer' && c.name === 'second'), false);
+  } finally {
+    await h.stop();
+  }
+});

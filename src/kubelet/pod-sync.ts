@@ -109,6 +109,7 @@ async function syncInitContainers(ctx: KubeletContext, pod: KubeObject, state: P
   const spec = podSpecOf(pod);
   const appStarted = spec.containers.some((c) => (runtime.containers.get(c.name) ?? []).length > 0);
   for (const c of spec.initContainers ?? []) {
+    if (run.signal?.aborted) return true;
     const latest = runtime.containers.get(c.name)?.[0];
     if (isSidecar(c)) {
       if (latest?.state === 'CONTAINER_RUNNING') continue;
@@ -131,6 +132,7 @@ async function syncAppContainers(ctx: KubeletContext, pod: KubeObject, state: Po
   const policy = restartPolicyOf(pod);
   let acted = false;
   for (const c of podSpecOf(pod).containers) {
+    if (run.signal?.aborted) break; // the pod is being deleted: start nothing more
     const latest = runtime.containers.get(c.name)?.[0];
     if (latest?.state === 'CONTAINER_RUNNING') continue;
     if (latest?.state === 'CONTAINER_EXITED') {

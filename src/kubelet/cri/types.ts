@@ -167,7 +167,7 @@ export interface ContainerRuntime {
   removeContainer(containerId: string): Promise<void>;
   listContainers(filter?: { podSandboxId?: string; labelSelector?: Record<string, string> }): Promise<Container[]>;
   containerStatus(containerId: string): Promise<ContainerStatus>;
-  /** Runs a command in a running container and waits for it (what exec probes use). */
+  /** Runs a command in a running container and waits for it (exec probes, lifecycle hooks); timeout 0 means none. */
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** Image service. */
   imageStatus(image: string): Promise<Image | undefined>;

@@ -1,30 +1,66 @@
+export interface BackOffOptions {
+  /** First delay (kubelet: 10 s). */
+  initialMs?: number;
+  /** Cap of the doubling (kubelet: 5 min). */
+  maxMs?: number;
+  /**
+   * A failure more than this long after the entry's last update starts over at the initial
+   * delay (flowcontrol's hasExpired; kubelet sets 10 min for containers: one that ran that
+   * long is forgiven). Default: `maxMs`, client-go's default.
+   */
+  resetAfterMs?: number;
+  /** The clock, in epoch milliseconds. */
+  now?: () => number;
+}
+
+interface Entry {
+  delayMs: number;
+  lastUpdate: number;
+}
+
 /**
- * kubelet's crash-loop and image-pull back-off (client-go flowcontrol.Backoff): an entry per
- * key holds a delay that starts at `initialMs` and doubles at each new failure up to `maxMs`.
- * An entry untouched for twice the maximum is forgotten, so a container that ran well for a
- * long time starts over at the initial delay.
+ * kubelet's crash-loop and image-pull back-off (client-go flowcontrol.Backoff, no jitter): an
+ * entry per key holds a delay that starts at `initialMs` and doubles at each new failure up to
+ * `maxMs`. A failure long enough after the last update (`resetAfterMs`) resets the delay, and
+ * an entry untouched for twice the maximum is forgotten (kubelet's periodic GC).
  */
 export class BackOff {
-  private readonly entries = new Map<string, { delayMs: number; lastUpdate: number }>();
+  private readonly entries = new Map<string, Entry>();
+  readonly initialMs: number;
+  readonly maxMs: number;
+  private readonly resetAfterMs: number;
+  private readonly now: () => number;
 
-  constructor(readonly initialMs = 10_000, readonly maxMs = 300_000, private readonly now: () => number = Date.now) {}
-
-  /** True while the failure at `eventTime` is still within the key's current delay. */
-  isInBackOffSince(key: string, eventTime: number): boolean {
-    const entry = this.live(key);
-    return entry !== undefined && this.now() - eventTime < entry.delayMs;
+  constructor(options: BackOffOptions = {}) {
+    this.initialMs = options.initialMs ?? 10_000;
+    this.maxMs = options.maxMs ?? 300_000;
+    this.resetAfterMs = options.resetAfterMs ?? this.maxMs;
+    this.now = options.now ?? Date.now;
+    if (!(this.initialMs > 0 && this.maxMs >= this.initialMs && this.resetAfterMs > 0)) {
+      throw new Error(`Cannot create back-off: need 0 < initial (${this.initialMs}) <= max (${this.maxMs}) and resetAfter > 0`);
+    }
   }
 
-  /** True while the key's last failure is within its current delay. */
+  /** True while the failure at `eventTime` is still within the key's current delay (IsInBackOffSince). */
+  isInBackOffSince(key: string, eventTime: number): boolean {
+    const entry = this.live(key);
+    if (!entry || this.expired(eventTime, entry)) return false;
+    return this.now() - eventTime < entry.delayMs;
+  }
+
+  /** True while the key's last failure is within its current delay (IsInBackOffSinceUpdate). */
   inBackOff(key: string): boolean {
     const entry = this.live(key);
     return entry !== undefined && this.now() - entry.lastUpdate < entry.delayMs;
   }
 
-  /** Records another failure: the first sets the initial delay, later ones double it. */
-  next(key: string): void {
+  /**
+   * Records another failure at `eventTime` (default now): the first, or one long after the last
+   * update, sets the initial delay; later ones double it up to the cap.
+   */
+  next(key: string, eventTime = this.now()): void {
     const entry = this.live(key);
-    const delayMs = entry ? Math.min(entry.delayMs * 2, this.maxMs) : this.initialMs;
+    const delayMs = entry && !this.expired(eventTime, entry) ? Math.min(entry.delayMs * 2, this.maxMs) : this.initialMs;
     this.entries.set(key, { delayMs, lastUpdate: this.now() });
   }
 
@@ -42,7 +78,11 @@ export class BackOff {
     for (const key of this.entries.keys()) if (key.startsWith(prefix)) this.entries.delete(key);
   }
 
-  private live(key: string): { delayMs: number; lastUpdate: number } | undefined {
+  private expired(eventTime: number, entry: Entry): boolean {
+    return eventTime - entry.lastUpdate > this.resetAfterMs;
+  }
+
+  private live(key: string): Entry | undefined {
     const entry = this.entries.get(key);
     if (entry && this.now() - entry.lastUpdate > 2 * this.maxMs) {
       this.entries.delete(key);

@@ -15,6 +15,10 @@ export interface KubeletContext {
   nodeName: string;
   hostIP: string;
   allocatable: { cpu: string; memory: string };
+  /** The node's memory in bytes (OOM score adjustment of Burstable containers). */
+  memoryCapacity: number;
+  /** Memory limits also cap memory+swap (kubelet's NoSwap, where cgroup v1 has memsw). */
+  swapLimit: boolean;
   dataDir: string;
   dns: DnsOptions;
   /** The cgroup every pod's sandbox goes under (kubelet's cgroupRoot + kubepods). */

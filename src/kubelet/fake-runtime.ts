@@ -1,3 +1,6 @@
+import { appendFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { terminationMessagePathAnnotation } from './labels.js';
 import type {
   AuthConfig, Container, ContainerConfig, ContainerRuntime, ContainerStatus, Image, PodSandbox, PodSandboxConfig, PodSandboxStatus,
 } from './cri/types.js';
@@ -27,9 +30,12 @@ const nanos = (): number => Date.now() * 1e6;
 /**
  * An in-memory ContainerRuntime for the kubelet's tests. Containers run "forever" unless
  * their command says otherwise: `['exit', 'N']` exits with code N after `exitDelayMs`,
- * `['sleep', 'MS']` exits 0 after MS milliseconds. Stopping a running container exits it
- * with 143 (it honoured SIGTERM). Images listed in `images` are present; others are pulled
- * unless listed in `failPulls`.
+ * `['sleep', 'MS']` exits 0 after MS milliseconds, `['oom']` is OOM-killed (137, OOMKilled)
+ * after `exitDelayMs`, `['message', 'TEXT', 'N']` writes TEXT to its termination-message file
+ * and exits N, `['log', 'TEXT', 'N']` logs TEXT's lines (CRI format) and exits N. Stopping a
+ * running container exits it with 143 (it honoured SIGTERM). Exec runs `['exit', 'N']`
+ * (exit code N) and `['sleep', 'MS']`; anything else succeeds at once. Images listed in
+ * `images` are present; others are pulled unless listed in `failPulls`.
  */
 export class FakeRuntime implements ContainerRuntime {
   readonly sandboxes = new Map<string, FakeSandbox>();
@@ -103,7 +109,9 @@ export class FakeRuntime implements ContainerRuntime {
     const id = this.id();
     const status: ContainerStatus = {
       id, metadata: config.metadata, state: 'CONTAINER_CREATED', createdAt: nanos(), startedAt: 0, finishedAt: 0, exitCode: 0,
-      image: config.image, imageRef: image.id, reason: '', message: '', labels: { ...config.labels }, annotations: { ...config.annotations }, logPath: config.logPath,
+      image: config.image, imageRef: image.id, reason: '', message: '', labels: { ...config.labels }, annotations: { ...config.annotations },
+      // As containerd reports it: the sandbox's log directory joined with the config's path.
+      logPath: join(this.sandboxes.get(podSandboxId)!.config.logDirectory, config.logPath), mounts: [...(config.mounts ?? [])],
     };
     this.containers.set(id, { status, podSandboxId, config });
     this.calls.push({ op: 'createContainer', id, name: config.metadata.name });
@@ -116,9 +124,21 @@ export class FakeRuntime implements ContainerRuntime {
     c.status.state = 'CONTAINER_RUNNING';
     c.status.startedAt = nanos();
     this.calls.push({ op: 'startContainer', id, name: c.config.metadata.name });
-    const [verb, arg] = c.config.command ?? [];
+    const [verb, arg, code] = c.config.command ?? [];
     if (verb === 'exit') this.exitLater(c, this.exitDelayMs, Number(arg ?? 0));
     else if (verb === 'sleep') this.exitLater(c, Number(arg ?? 0), 0);
+    else if (verb === 'oom') this.exitLater(c, this.exitDelayMs, 137, 'OOMKilled');
+    else if (verb === 'message') {
+      const path = c.config.annotations?.[terminationMessagePathAnnotation];
+      const file = c.config.mounts?.find((m) => m.containerPath === path)?.hostPath;
+      if (file) writeFileSync(file, arg ?? '');
+      this.exitLater(c, this.exitDelayMs, Number(code ?? 0));
+    } else if (verb === 'log') {
+      mkdirSync(dirname(c.status.logPath), { recursive: true });
+      const stamp = new Date().toISOString();
+      appendFileSync(c.status.logPath, (arg ?? '').split('\n').map((line) => `${stamp} stdout F ${line}\n`).join(''));
+      this.exitLater(c, this.exitDelayMs, Number(code ?? 0));
+    }
   }
 
   async stopContainer(id: string, timeoutSeconds: number): Promise<void> {
@@ -147,16 +167,18 @@ export class FakeRuntime implements ContainerRuntime {
     return { ...this.mustGet(id).status };
   }
 
-  /** `['exit', 'N']` exits with N; anything else succeeds. */
   async attach(containerId: string): Promise<string> {
     if (!this.containers.has(containerId)) throw new Error(`container ${containerId} not found`);
     throw new Error('the fake runtime has no streaming server');
   }
 
+  /** `['exit', 'N']` exits with N, `['sleep', 'MS']` takes MS; anything else succeeds at once. */
   async execSync(id: string, cmd: string[]): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    this.calls.push({ op: 'execSync', id });
-    if (this.mustGet(id).status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${id} is not running`);
-    return { exitCode: cmd[0] === 'exit' ? Number(cmd[1] ?? 0) : 0, stdout: '', stderr: '' };
+    const c = this.mustGet(id);
+    this.calls.push({ op: 'execSync', id, name: `${c.config.metadata.name}:${cmd.join(' ')}` });
+    if (c.status.state !== 'CONTAINER_RUNNING') throw new Error(`container ${id} is not running`);
+    if (cmd[0] === 'sleep') await new Promise((resolve) => setTimeout(resolve, Number(cmd[1] ?? 0)).unref());
+    return { exitCode: cmd[0] === 'exit' ? Number(cmd[1] ?? 0) : 0, stdout: '', stderr: cmd[0] === 'exit' ? 'failed\n' : '' };
   }
 
   async imageStatus(image: string): Promise<Image | undefined> {
@@ -188,18 +210,18 @@ export class FakeRuntime implements ContainerRuntime {
     return [...this.containers.values()].filter((c) => c.config.metadata.name === name).sort((a, b) => b.status.createdAt - a.status.createdAt)[0]?.config;
   }
 
-  private exitLater(c: FakeContainer, ms: number, code: number): void {
-    c.exitTimer = setTimeout(() => this.exit(c, code), ms);
+  private exitLater(c: FakeContainer, ms: number, code: number, reason?: string): void {
+    c.exitTimer = setTimeout(() => this.exit(c, code, reason), ms);
     c.exitTimer.unref();
   }
 
-  private exit(c: FakeContainer, code: number): void {
+  private exit(c: FakeContainer, code: number, reason?: string): void {
     clearTimeout(c.exitTimer);
     if (c.status.state === 'CONTAINER_EXITED') return;
     c.status.state = 'CONTAINER_EXITED';
     c.status.exitCode = code;
     c.status.finishedAt = nanos();
-    c.status.reason = code === 0 ? 'Completed' : 'Error';
+    c.status.reason = reason ?? (code === 0 ? 'Completed' : 'Error');
   }
 
   private drop(id: string): void {

@@ -1,5 +1,7 @@
 import type { MachineSample } from './machine.js';
+import { existsSync } from 'node:fs';
 import type { KubeObject } from '../api/types.js';
+import { parseQuantity } from '../api/validation/quantity.js';
 import { EventRecorder } from '../client/events.js';
 import { Informer } from '../client/informer.js';
 import type { Client } from '../client/types.js';
@@ -38,6 +40,11 @@ export interface KubeletOptions {
   syncIntervalMs?: number;
   leaseRenewMs?: number;
   nodeStatusUpdateMs?: number;
+  /**
+   * Give containers with a memory limit the same memory+swap limit, so they cannot swap
+   * (default: when the host has cgroup v1's memsw files).
+   */
+  swapLimit?: boolean;
   /** First crash-loop / image-pull back-off and its cap (kubelet: 10 s doubling to 5 min). */
   backOffInitialMs?: number;
   backOffMaxMs?: number;
@@ -65,21 +72,24 @@ export class Kubelet {
     const log = options.log ?? (() => undefined);
     const now = options.now ?? (() => new Date());
     this.recorder = new EventRecorder(options.client, 'kubelet', options.nodeName, now, log);
-    const backOff = (): BackOff => new BackOff(options.backOffInitialMs ?? 10_000, options.backOffMaxMs ?? 300_000);
+    const backOffTimes = { initialMs: options.backOffInitialMs ?? 10_000, maxMs: options.backOffMaxMs ?? 300_000, now: () => now().getTime() };
     this.ctx = {
       client: options.client,
       runtime: options.runtime,
       nodeName: options.nodeName,
       hostIP: options.nodeIP ?? defaultNodeIP(),
       allocatable: { cpu: options.capacity.cpu, memory: options.capacity.memory },
+      memoryCapacity: parseQuantity(options.capacity.memory) ?? 0,
+      swapLimit: options.swapLimit ?? existsSync('/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes'),
       dataDir: options.dataDir,
       dns: { clusterDns: options.clusterDns ?? '10.43.0.10', clusterDomain: options.clusterDomain ?? 'cluster.local', resolvConf: options.resolvConf ?? '/etc/resolv.conf' },
       cgroupParent: options.cgroupParent,
       runtimeName: 'containerd',
       read: this.reader.read,
       tokens: new ServiceAccountTokenManager({ client: options.client, now, log }),
-      restartBackOff: backOff(),
-      pullBackOff: backOff(),
+      // kubelet's HasExpiredFunc: a container that ran 10 minutes starts over at the initial delay.
+      restartBackOff: new BackOff({ ...backOffTimes, resetAfterMs: 600_000 }),
+      pullBackOff: new BackOff(backOffTimes),
       event: (pod, type, reason, message) => this.event(pod, type, reason, message),
       log,
       now,

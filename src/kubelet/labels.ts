@@ -12,6 +12,8 @@ export const restartCountAnnotation = 'io.kubernetes.container.restartCount';
 export const containerKindAnnotation = 'io.kubernetes.container.kind';
 export const terminationGraceAnnotation = 'io.kubernetes.pod.terminationGracePeriod';
 export const containerHashAnnotation = 'io.kubernetes.container.hash';
+export const terminationMessagePathAnnotation = 'io.kubernetes.container.terminationMessagePath';
+export const terminationMessagePolicyAnnotation = 'io.kubernetes.container.terminationMessagePolicy';
 
 export function podLabels(pod: KubeObject): Record<string, string> {
   return {

@@ -44,6 +44,19 @@ export interface Probe {
   failureThreshold?: number;
 }
 
+/** One lifecycle hook: exactly one of exec, httpGet or sleep (validation guarantees it). */
+export interface LifecycleHandler {
+  exec?: { command?: string[] };
+  httpGet?: HttpGetAction;
+  tcpSocket?: { port: number | string; host?: string };
+  sleep?: { seconds: number };
+}
+
+export interface Lifecycle {
+  postStart?: LifecycleHandler;
+  preStop?: LifecycleHandler;
+}
+
 export interface ContainerPort {
   name?: string;
   containerPort: number;
@@ -86,7 +99,9 @@ export interface ContainerSpec {
   startupProbe?: Probe;
   /** Only on init containers: `Always` makes it a sidecar. */
   restartPolicy?: 'Always';
+  lifecycle?: Lifecycle;
   terminationMessagePath?: string;
+  terminationMessagePolicy?: 'File' | 'FallbackToLogsOnError';
   stdin?: boolean;
   stdinOnce?: boolean;
   tty?: boolean;

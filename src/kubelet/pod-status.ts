@@ -57,8 +57,9 @@ function containerStatus(spec: ContainerSpec, inputs: StatusInputs, defaultWaiti
     };
   }
   if (latest.state === 'CONTAINER_EXITED') {
-    // An exited container about to restart shows why it waits, with its exit as lastState.
-    if (waiting && !inputs.terminating) {
+    // An exited container about to restart shows why it waits, with its exit as lastState;
+    // one that will not restart shows its exit (kubelet's convertToAPIContainerStatuses).
+    if (waiting && !inputs.terminating && willRestart(inputs.pod, spec, latest)) {
       return { ...base, ...ids, restartCount, started: false, ready: false, state: { waiting: { reason: waiting.reason, ...(waiting.message ? { message: waiting.message } : {}) } }, lastState: terminated(latest, inputs.runtimeName) };
     }
     // A completed (regular) init container counts as ready, as kubelet reports it.
@@ -70,6 +71,14 @@ function containerStatus(spec: ContainerSpec, inputs: StatusInputs, defaultWaiti
     };
   }
   return { ...base, ...ids, restartCount, started: false, ready: false, state: { waiting: { reason: waiting?.reason ?? 'ContainerCreating' } }, lastState: previous?.state === 'CONTAINER_EXITED' ? terminated(previous, inputs.runtimeName) : {} };
+}
+
+/** Whether the restart policy brings this exited container back (kubelet's ShouldContainerBeRestarted). */
+function willRestart(pod: KubeObject, spec: ContainerSpec, latest: ContainerStatus): boolean {
+  if (isSidecar(spec)) return true;
+  const policy = restartPolicyOf(pod);
+  if (isInit(pod, spec.name)) return policy !== 'Never' && latest.exitCode !== 0;
+  return policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
 }
 
 const isInit = (pod: KubeObject, name: string): boolean => (podSpecOf(pod).initContainers ?? []).some((c) => c.name === name);

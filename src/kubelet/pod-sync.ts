@@ -2,12 +2,15 @@ import type { KubeObject } from '../api/types.js';
 import { goDuration } from './backoff.js';
 import type { ContainerStatus, PodSandboxConfig } from './cri/types.js';
 import { containerKind } from './container-config.js';
+import { killContainer } from './container-kill.js';
 import { startContainer } from './container-start.js';
 import type { KubeletContext, PodState } from './context.js';
 import { writeEtcHosts } from './etc-hosts.js';
+import { formatPod } from './lifecycle-hooks.js';
 import { isSidecar, podSpecOf, restartPolicyOf, type ContainerSpec } from './pod-spec.js';
 import { observeRuntime, restartCountOf, type RuntimePod } from './runtime-view.js';
 import { podDir, sandboxConfig } from './sandbox-config.js';
+import { removeTerminationMessageFile } from './termination-message.js';
 import { errorMessage } from './util.js';
 import { setUpVolumes, VolumeError, type VolumePaths } from './volumes.js';
 
@@ -23,6 +26,8 @@ interface Running {
   podIP?: string;
   volumes: VolumePaths;
   etcHosts?: string;
+  /** Aborts when the pod is being deleted: a postStart hook stops being waited for. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -30,7 +35,7 @@ interface Running {
  * its init containers in order (sidecars kept running) and then its app containers, restarting
  * exited ones per restart policy with crash-loop back-off. Returns what the runtime holds now.
  */
-export async function syncPod(ctx: KubeletContext, pod: KubeObject, state: PodState): Promise<SyncOutcome> {
+export async function syncPod(ctx: KubeletContext, pod: KubeObject, state: PodState, signal?: AbortSignal): Promise<SyncOutcome> {
   const uid = pod.metadata.uid ?? '';
   let runtime = await observeRuntime(ctx.runtime, uid);
   const hostNetwork = podSpecOf(pod).hostNetwork === true;
@@ -50,9 +55,9 @@ export async function syncPod(ctx: KubeletContext, pod: KubeObject, state: PodSt
     return { runtime, podIP };
   }
   const etcHosts = hostNetwork ? undefined : await writeEtcHosts(pod, podDir(ctx.dataDir, uid), podIP, ctx.dns.clusterDomain);
-  const run: Running = { sandboxId: sandbox.id, sandboxConfig: sandbox.config, podIP, volumes, etcHosts };
+  const run: Running = { sandboxId: sandbox.id, sandboxConfig: sandbox.config, podIP, volumes, etcHosts, signal };
 
-  await killUnhealthy(ctx, pod, state, runtime);
+  await killUnhealthy(ctx, pod, state, runtime, podIP);
   const acted = (await syncInitContainers(ctx, pod, state, runtime, run)) || (await syncAppContainers(ctx, pod, state, runtime, run));
   if (acted) runtime = await observeRuntime(ctx.runtime, uid);
   return { runtime, podIP };
@@ -82,7 +87,7 @@ async function ensureSandbox(ctx: KubeletContext, pod: KubeObject, runtime: Runt
 }
 
 /** Containers whose liveness or startup probe failed are stopped; the restart logic then brings them back. */
-async function killUnhealthy(ctx: KubeletContext, pod: KubeObject, state: PodState, runtime: RuntimePod): Promise<void> {
+async function killUnhealthy(ctx: KubeletContext, pod: KubeObject, state: PodState, runtime: RuntimePod, podIP: string | undefined): Promise<void> {
   if (state.unhealthy.size === 0) return;
   for (const [name, list] of runtime.containers) {
     const latest = list[0];
@@ -90,17 +95,11 @@ async function killUnhealthy(ctx: KubeletContext, pod: KubeObject, state: PodSta
     if (!latest || !probe) continue;
     state.unhealthy.delete(latest.id);
     if (latest.state !== 'CONTAINER_RUNNING') continue;
-    ctx.event(pod, 'Normal', 'Killing', `Container ${name} failed ${probe} probe, will be restarted`);
-    await ctx.runtime.stopContainer(latest.id, gracePeriodOf(pod)).catch(() => undefined);
+    const message = `Container ${name} failed ${probe} probe, will be restarted`;
+    await killContainer(ctx, pod, name, latest.id, { message, podIP }).catch((error: unknown) => ctx.log('stop container failed', { container: latest.id, error: errorMessage(error) }));
     latest.state = 'CONTAINER_EXITED';
   }
 }
-
-export const gracePeriodOf = (pod: KubeObject): number => {
-  const fromDelete = pod.metadata.deletionGracePeriodSeconds;
-  if (typeof fromDelete === 'number') return fromDelete;
-  return podSpecOf(pod).terminationGracePeriodSeconds ?? 30;
-};
 
 /**
  * Init containers, in order: a regular one must exit 0 before the next starts; a sidecar
@@ -111,6 +110,7 @@ async function syncInitContainers(ctx: KubeletContext, pod: KubeObject, state: P
   const spec = podSpecOf(pod);
   const appStarted = spec.containers.some((c) => (runtime.containers.get(c.name) ?? []).length > 0);
   for (const c of spec.initContainers ?? []) {
+    if (run.signal?.aborted) return true;
     const latest = runtime.containers.get(c.name)?.[0];
     if (isSidecar(c)) {
       if (latest?.state === 'CONTAINER_RUNNING') continue;
@@ -133,11 +133,16 @@ async function syncAppContainers(ctx: KubeletContext, pod: KubeObject, state: Po
   const policy = restartPolicyOf(pod);
   let acted = false;
   for (const c of podSpecOf(pod).containers) {
+    if (run.signal?.aborted) break; // the pod is being deleted: start nothing more
     const latest = runtime.containers.get(c.name)?.[0];
     if (latest?.state === 'CONTAINER_RUNNING') continue;
     if (latest?.state === 'CONTAINER_EXITED') {
       const restart = policy === 'Always' || (policy === 'OnFailure' && latest.exitCode !== 0);
-      if (!restart) continue;
+      if (!restart) {
+        // Done for good: its status is its exit, not why it once waited (a failed postStart).
+        state.waiting.delete(c.name);
+        continue;
+      }
     }
     await startOrRestart(ctx, pod, state, c, latest, run, false);
     acted = true;
@@ -151,7 +156,7 @@ async function syncAppContainers(ctx: KubeletContext, pod: KubeObject, state: Po
  * waits 10 s, 20 s, … up to 5 min, meanwhile the container waits as CrashLoopBackOff.
  */
 async function startOrRestart(ctx: KubeletContext, pod: KubeObject, state: PodState, c: ContainerSpec, latest: ContainerStatus | undefined, run: Running, init: boolean): Promise<void> {
-  const podRef = `${pod.metadata.name ?? ''}_${pod.metadata.namespace ?? ''}(${pod.metadata.uid ?? ''})`;
+  const podRef = formatPod(pod);
   if (latest?.state === 'CONTAINER_CREATED') {
     // Created but never started (a kubelet restart in between): start it now.
     await ctx.runtime.startContainer(latest.id).catch(() => undefined);
@@ -159,13 +164,14 @@ async function startOrRestart(ctx: KubeletContext, pod: KubeObject, state: PodSt
   }
   if (latest?.state === 'CONTAINER_EXITED') {
     const key = `${pod.metadata.uid ?? ''}/${c.name}`;
-    if (ctx.restartBackOff.isInBackOffSince(key, latest.finishedAt / 1e6)) {
+    const finishedAt = latest.finishedAt / 1e6;
+    if (ctx.restartBackOff.isInBackOffSince(key, finishedAt)) {
       const delay = ctx.restartBackOff.delayOf(key);
       state.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off ${goDuration(delay)} restarting failed container=${c.name} pod=${podRef}` });
       ctx.event(pod, 'Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${podRef}`);
       return;
     }
-    ctx.restartBackOff.next(key);
+    ctx.restartBackOff.next(key, finishedAt);
   }
   const restartCount = latest ? restartCountOf(latest) + 1 : 0;
   const started = await startContainer(ctx, { pod, state, container: c, kind: containerKind(c, init), restartCount, ...run });
@@ -176,6 +182,8 @@ async function startOrRestart(ctx: KubeletContext, pod: KubeObject, state: PodSt
 async function pruneDead(ctx: KubeletContext, pod: KubeObject, name: string): Promise<void> {
   const runtime = await observeRuntime(ctx.runtime, pod.metadata.uid ?? '');
   for (const old of (runtime.containers.get(name) ?? []).slice(2)) {
-    if (old.state === 'CONTAINER_EXITED') await ctx.runtime.removeContainer(old.id).catch(() => undefined);
+    if (old.state !== 'CONTAINER_EXITED') continue;
+    await ctx.runtime.removeContainer(old.id).catch(() => undefined);
+    await removeTerminationMessageFile(old);
   }
 }

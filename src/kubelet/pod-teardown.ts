@@ -1,24 +1,26 @@
 import { rm } from 'node:fs/promises';
 import type { KubeObject } from '../api/types.js';
+import { killContainer } from './container-kill.js';
 import type { KubeletContext } from './context.js';
 import { isSidecar, podSpecOf } from './pod-spec.js';
 import { observeRuntime, type RuntimePod } from './runtime-view.js';
 import { podDir, podLogDir } from './sandbox-config.js';
 
 /**
- * Stops the pod's running containers with the grace period (SIGTERM, then SIGKILL from the
- * runtime after `grace` seconds), app containers first and sidecars after, as kubelet's
- * killPod does with its Killing events. Returns the runtime's view afterwards.
+ * Stops the pod's running containers with the grace period (preStop hooks, SIGTERM, then
+ * SIGKILL from the runtime when the time is up), app containers first and sidecars after, as
+ * kubelet's killPod does with its Killing events. `graceful` false skips events and hooks (a
+ * pod found finished). Returns the runtime's view afterwards.
  */
-export async function stopContainers(ctx: KubeletContext, pod: KubeObject, grace: number, events = true): Promise<RuntimePod> {
+export async function stopContainers(ctx: KubeletContext, pod: KubeObject, grace: number, graceful = true): Promise<RuntimePod> {
   const uid = pod.metadata.uid ?? '';
   const runtime = await observeRuntime(ctx.runtime, uid);
   const sidecars = new Set((podSpecOf(pod).initContainers ?? []).filter(isSidecar).map((c) => c.name));
   const running = [...runtime.containers].flatMap(([name, list]) => list.filter((c) => c.state === 'CONTAINER_RUNNING' || c.state === 'CONTAINER_CREATED').map((c) => ({ name, id: c.id })));
   for (const group of [running.filter((c) => !sidecars.has(c.name)), running.filter((c) => sidecars.has(c.name))]) {
     await Promise.all(group.map(async (c) => {
-      if (events) ctx.event(pod, 'Normal', 'Killing', `Stopping container ${c.name}`);
-      await ctx.runtime.stopContainer(c.id, grace).catch((error: unknown) => ctx.log('stop container failed', { container: c.id, error: String(error) }));
+      await killContainer(ctx, pod, c.name, c.id, { gracePeriod: grace, graceful })
+        .catch((error: unknown) => ctx.log('stop container failed', { container: c.id, error: String(error) }));
     }));
   }
   return running.length > 0 ? observeRuntime(ctx.runtime, uid) : runtime;

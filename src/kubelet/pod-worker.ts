@@ -1,10 +1,13 @@
 import type { KubeObject } from '../api/types.js';
 import { newPodState, type KubeletContext, type PodState } from './context.js';
-import { gracePeriodOf, syncPod } from './pod-sync.js';
+import { gracePeriodOf } from './container-kill.js';
+import { syncPod } from './pod-sync.js';
 import { isTerminalPhase, podStatus } from './pod-status.js';
 import { podKey } from './pod-spec.js';
 import { removePodResources, stopContainers, stopSandboxes } from './pod-teardown.js';
 import type { ProbeManager } from './probes.js';
+import type { RuntimePod } from './runtime-view.js';
+import { addTerminationMessages } from './termination-message.js';
 import { errorMessage, jsonEqual, statusCode } from './util.js';
 
 export const podsRef = { apiVersion: 'v1', plural: 'pods' };
@@ -20,6 +23,8 @@ export class PodWorker {
   private again = false;
   private cancelled = false;
   private finished = false;
+  /** Aborted when a deletion is seen: a sync pass waiting on a postStart hook lets go. */
+  private sync = new AbortController();
 
   constructor(private pod: KubeObject, private readonly ctx: KubeletContext, private readonly probes: ProbeManager) {}
 
@@ -31,6 +36,7 @@ export class PodWorker {
   observe(pod: KubeObject): void {
     if (pod.metadata.uid !== this.uid) return;
     this.pod = pod;
+    if (pod.metadata.deletionTimestamp) this.sync.abort();
     this.trigger();
   }
 
@@ -48,6 +54,7 @@ export class PodWorker {
   /** Stops syncing (the pod is gone from the API); an in-flight pass completes. Resolves when idle. */
   async cancel(): Promise<void> {
     this.cancelled = true;
+    this.sync.abort();
     this.probes.forget(this.uid);
     await this.running;
   }
@@ -79,10 +86,11 @@ export class PodWorker {
       await stopSandboxes(this.ctx, this.uid, runtime);
       return;
     }
-    const outcome = await syncPod(this.ctx, pod, this.state);
+    if (this.sync.signal.aborted) this.sync = new AbortController();
+    const outcome = await syncPod(this.ctx, pod, this.state, this.sync.signal);
     if (this.cancelled) return;
     this.probes.track(pod, this.state, outcome.runtime, outcome.podIP, () => this.trigger());
-    const status = podStatus({ pod, runtime: outcome.runtime, state: this.state, hostIP: this.ctx.hostIP, podIP: outcome.podIP, runtimeName: this.ctx.runtimeName, now: this.ctx.now() });
+    const status = await this.status(pod, outcome.runtime, outcome.podIP);
     if (isTerminalPhase(status.phase)) {
       // Succeeded or Failed for good: what is still running (sidecars) stops, the sandbox goes down.
       this.state.terminalStatus = status;
@@ -97,7 +105,7 @@ export class PodWorker {
   private async terminate(pod: KubeObject): Promise<void> {
     this.probes.forget(this.uid);
     const runtime = await stopContainers(this.ctx, pod, gracePeriodOf(pod));
-    const status = this.state.terminalStatus ?? podStatus({ pod, runtime, state: this.state, hostIP: this.ctx.hostIP, runtimeName: this.ctx.runtimeName, now: this.ctx.now(), terminating: true });
+    const status = this.state.terminalStatus ?? (await this.status(pod, runtime, undefined, true));
     await this.writeStatus(status);
     await removePodResources(this.ctx, pod, runtime);
     this.ctx.restartBackOff.forgetPrefix(`${this.uid}/`);
@@ -109,6 +117,12 @@ export class PodWorker {
       if (code !== 404 && code !== 409) throw error;
     }
     this.finished = true;
+  }
+
+  /** The pod's status from what the runtime holds, with exited containers' termination messages. */
+  private async status(pod: KubeObject, runtime: RuntimePod, podIP: string | undefined, terminating = false): Promise<Record<string, unknown>> {
+    await addTerminationMessages(runtime);
+    return podStatus({ pod, runtime, state: this.state, hostIP: this.ctx.hostIP, podIP, runtimeName: this.ctx.runtimeName, now: this.ctx.now(), terminating });
   }
 
   /** Writes the status through pods/status when it differs from what the API holds. */

@@ -92,7 +92,7 @@ test('CRI client: replies map onto the interface (int64 as numbers, enums by nam
     PodSandboxStatus: () => ({
       status: { id: 'sb1', metadata: sandboxConfig.metadata, state: 'SANDBOX_NOTREADY', createdAt: 1_700_000_000_000_000_000, network: { ip: '10.42.0.5' }, runtimeHandler: 'x' },
     }),
-    ContainerStatus: () => ({ status: { id: 'c1', state: 'CONTAINER_EXITED', exitCode: 3, finishedAt: 5, image: { image: 'busybox' }, logPath: 'c/0.log' } }),
+    ContainerStatus: () => ({ status: { id: 'c1', state: 'CONTAINER_EXITED', exitCode: 3, finishedAt: 5, image: { image: 'busybox' }, logPath: 'c/0.log', mounts: [{ containerPath: '/dev/termination-log', hostPath: '/p/c/1' }] } }),
     ListPodSandbox: () => ({ items: [{ id: 'a', state: 'SANDBOX_READY' }] }),
     ImageStatus: (r) => ((r.image as { image: string }).image === 'known' ? { image: { id: 'sha256:1', repoTags: ['known:1'], size: 42 } } : {}),
     Version: () => ({ version: '0.1.0', runtimeName: 'fake', runtimeVersion: '1', runtimeApiVersion: 'v1' }),
@@ -108,6 +108,7 @@ test('CRI client: replies map onto the interface (int64 as numbers, enums by nam
     assert.deepEqual(c, {
       id: 'c1', metadata: { name: '', attempt: 0 }, state: 'CONTAINER_EXITED', createdAt: 0, startedAt: 0, finishedAt: 5, exitCode: 3,
       image: { image: 'busybox' }, imageRef: '', reason: '', message: '', labels: {}, annotations: {}, logPath: 'c/0.log',
+      mounts: [{ containerPath: '/dev/termination-log', hostPath: '/p/c/1', readonly: false, propagation: 'PROPAGATION_PRIVATE' }],
     });
     assert.deepEqual((await client.listPodSandbox()).map((s) => [s.id, s.state, s.metadata.name]), [['a', 'SANDBOX_READY', '']]);
     assert.deepEqual(await client.imageStatus('known'), { id: 'sha256:1', repoTags: ['known:1'], repoDigests: [], size: 42 });

@@ -54,7 +54,7 @@ export class CriClient implements ContainerRuntime {
     const m = method(service, name);
     return new Promise<T>((resolve, reject) => {
       this.client.makeUnaryRequest(m.path, m.requestSerialize, m.responseDeserialize, request,
-        { deadline: Date.now() + timeoutMs },
+        { deadline: timeoutMs === Infinity ? Infinity : Date.now() + timeoutMs },
         (err, response) => {
           if (err) reject(new CriError(name, err.code, err.details || err.message));
           else resolve(response as T);
@@ -131,7 +131,9 @@ export class CriClient implements ContainerRuntime {
   }
 
   async execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }> {
-    const r = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>('RuntimeService', 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, timeoutSeconds * 1000 + this.timeoutMs);
+    // Timeout 0 is CRI's "no timeout" (lifecycle hooks): then the call has no deadline either.
+    const deadlineMs = timeoutSeconds > 0 ? timeoutSeconds * 1000 + this.timeoutMs : Infinity;
+    const r = await this.call<{ stdout: Buffer; stderr: Buffer; exitCode: number }>('RuntimeService', 'ExecSync', { containerId, cmd, timeout: timeoutSeconds }, deadlineMs);
     return { exitCode: r.exitCode, stdout: Buffer.from(r.stdout ?? []).toString('utf8'), stderr: Buffer.from(r.stderr ?? []).toString('utf8') };
   }
 

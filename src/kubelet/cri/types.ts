@@ -68,6 +68,16 @@ export interface Mount {
   propagation?: 'PROPAGATION_PRIVATE' | 'PROPAGATION_HOST_TO_CONTAINER' | 'PROPAGATION_BIDIRECTIONAL';
 }
 
+export interface LinuxContainerResources {
+  cpuPeriod?: number;
+  cpuQuota?: number;
+  cpuShares?: number;
+  memoryLimitInBytes?: number;
+  oomScoreAdj?: number;
+  /** Memory + swap (cgroup v1 memsw): equal to the memory limit means no swap. */
+  memorySwapLimitInBytes?: number;
+}
+
 export interface ContainerMetadata {
   name: string;
   attempt: number;
@@ -89,7 +99,7 @@ export interface ContainerConfig {
   stdinOnce?: boolean;
   tty?: boolean;
   linux?: {
-    resources?: { cpuPeriod?: number; cpuQuota?: number; cpuShares?: number; memoryLimitInBytes?: number; oomScoreAdj?: number };
+    resources?: LinuxContainerResources;
     securityContext?: {
       capabilities?: { addCapabilities?: string[]; dropCapabilities?: string[] };
       privileged?: boolean;
@@ -130,7 +140,10 @@ export interface ContainerStatus {
   message: string;
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  /** Absolute, as the runtime reports it (sandbox log directory + the config's logPath). */
   logPath: string;
+  /** The mounts the container was created with (where the termination-message file is). */
+  mounts: Mount[];
 }
 
 export interface Image {
@@ -167,7 +180,7 @@ export interface ContainerRuntime {
   removeContainer(containerId: string): Promise<void>;
   listContainers(filter?: { podSandboxId?: string; labelSelector?: Record<string, string> }): Promise<Container[]>;
   containerStatus(containerId: string): Promise<ContainerStatus>;
-  /** Runs a command in a running container and waits for it (what exec probes use). */
+  /** Runs a command in a running container and waits for it (exec probes, lifecycle hooks); timeout 0 means none. */
   execSync(containerId: string, cmd: string[], timeoutSeconds: number): Promise<{ exitCode: number; stdout: string; stderr: string }>;
   /** A URL on the runtime's streaming server for attaching to a running container's stdio. */
   attach(containerId: string, streams: { stdin: boolean; tty: boolean; stdout: boolean; stderr: boolean }): Promise<string>;

@@ -4,7 +4,7 @@
  * than casting keeps fields the interface does not promise (runtimeHandler, mounts, …) out.
  */
 import type {
-  Container as ContainerOut, ContainerState, ContainerStatus as ContainerStatusOut, Image as ImageOut,
+  Container as ContainerOut, ContainerState, Mount, ContainerStatus as ContainerStatusOut, Image as ImageOut,
   PodSandbox as PodSandboxOut, PodSandboxMetadata, PodSandboxState, PodSandboxStatus as PodSandboxStatusOut, ContainerMetadata,
 } from './types.js';
 
@@ -58,6 +58,7 @@ export interface ContainerStatus {
   labels: Record<string, string>;
   annotations: Record<string, string>;
   logPath: string;
+  mounts: Array<{ containerPath: string; hostPath: string; readonly: boolean; selinuxRelabel: boolean; propagation: Mount['propagation'] }>;
 }
 
 export interface Image {
@@ -98,6 +99,7 @@ export function containerStatus(c: ContainerStatus): ContainerStatusOut {
     id: c.id, metadata: c.metadata ?? { name: '', attempt: 0 }, state: c.state, createdAt: c.createdAt, startedAt: c.startedAt,
     finishedAt: c.finishedAt, exitCode: c.exitCode, image: { image: c.image?.image ?? '' }, imageRef: c.imageRef,
     reason: c.reason, message: c.message, labels: c.labels, annotations: c.annotations, logPath: c.logPath,
+    mounts: (c.mounts ?? []).map((m) => ({ containerPath: m.containerPath, hostPath: m.hostPath, readonly: m.readonly, propagation: m.propagation })),
   };
 }
 

@@ -6,7 +6,9 @@ import { DeploymentController } from '../controllers/deployment.js';
 import { DisruptionController } from '../controllers/disruption.js';
 import { GarbageCollector } from '../controllers/garbage-collector.js';
 import { JobController } from '../controllers/job.js';
+import { LocalPathProvisioner } from '../controllers/local-path-provisioner.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
+import { PersistentVolumeController } from '../controllers/persistent-volume.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { ResourceQuotaController } from '../controllers/resource-quota.js';
 import { StatefulSetController } from '../controllers/statefulset.js';
@@ -19,9 +21,23 @@ export interface ControllerTiming {
   nodeMonitorIntervalMs?: number;
 }
 
-/** The controller manager: every workload controller, each running until the signal aborts. */
-export function runControllers(controllers: Client, resources: ResourceDefinition[], log: Log | undefined, timing: ControllerTiming | undefined, signal: AbortSignal): Array<Promise<void>> {
+/** The local-path provisioner's directory and the node it is on (or simulated: any node, nothing written). */
+export interface LocalStorage {
+  storageDir: string;
+  nodeName?: string;
+  simulated?: boolean;
+}
+
+/**
+ * The controller manager: every workload controller, each running until the signal aborts; with
+ * `localStorage` (a node agent or simulated nodes run here) also the local-path provisioner and
+ * its default class.
+ */
+export function runControllers(controllers: Client, resources: ResourceDefinition[], log: Log | undefined, timing: ControllerTiming | undefined, signal: AbortSignal, localStorage?: LocalStorage): Array<Promise<void>> {
+  const storage = localStorage ? [new LocalPathProvisioner({ client: controllers, log, ...localStorage }).run(signal)] : [];
   return [
+    ...storage,
+    new PersistentVolumeController({ client: controllers, log }).run(signal),
     new GarbageCollector({ client: controllers, resources, log }).run(signal),
     new ReplicaSetController({ client: controllers, log }).run(signal),
     new DeploymentController({ client: controllers, log }).run(signal),

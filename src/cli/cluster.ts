@@ -1,4 +1,6 @@
 import { setMaxListeners } from 'node:events';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
 import { startControlPlane, type ControlPlane, type ControlPlaneOptions } from '../apiserver/index.js';
 import { InProcessClient, type Client } from '../client/index.js';
 import { NamespaceController } from '../controllers/namespace.js';
@@ -61,7 +63,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (!options.disableControllerManager) {
     // Loaded only when used: a bare API server starts faster and smaller.
     const { runControllers } = await import('./controllers.js');
-    running.push(...runControllers(controllers, resources, log, options.timing, signal, plane.server.certificates?.caCert));
+    // With a node agent, volumes are directories on this machine (DIR/storage), made for its node
+    // (named as the agent names it); simulated nodes get volumes that are objects only.
+    const storageDir = join(options.dataDir, 'storage');
+    const localStorage = options.nodeAgent ? { storageDir, nodeName: (options.nodeAgent.nodeName ?? hostname()).toLowerCase() }
+      : (options.simulatedNodes ?? 0) > 0 ? { storageDir, simulated: true } : undefined;
+    running.push(...runControllers(controllers, resources, log, options.timing, signal, { rootCA: plane.server.certificates?.caCert, localStorage }));
   }
   if (!options.disableScheduler) {
     const { Scheduler } = await import('../scheduler/index.js');

@@ -9,6 +9,8 @@ import { parentAndOrdinal, type PersistentVolumeClaim, type Pod } from './statef
 import { controllerRevisionsRef, type ControllerRevision } from './controller-revision.js';
 import { Scheduler } from '../scheduler/index.js';
 import { SimulatedNodes } from '../simulated/index.js';
+import { LocalPathProvisioner } from './local-path-provisioner.js';
+import { PersistentVolumeController } from './persistent-volume.js';
 
 const eventsRef = { apiVersion: 'v1', plural: 'events' };
 
@@ -58,6 +60,9 @@ async function cluster(t: TestContext, startDelayMs = 30): Promise<Cluster> {
     }
   })());
   running.push(new Scheduler({ client: api.clientAs('scheduler') }).run(abort.signal));
+  // Claims bind (the scheduler waits for that) through the PV controller and a simulated provisioner.
+  running.push(new PersistentVolumeController({ client: api.clientAs('pv') }).run(abort.signal));
+  running.push(new LocalPathProvisioner({ client: api.clientAs('provisioner'), storageDir: '/nonexistent', simulated: true }).run(abort.signal));
   running.push(new StatefulSetController({ client: api.clientAs('statefulset-controller') }).run(abort.signal));
   return { client: api.client, seen };
 }

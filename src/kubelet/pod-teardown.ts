@@ -5,6 +5,7 @@ import type { KubeletContext } from './context.js';
 import { isSidecar, podSpecOf } from './pod-spec.js';
 import { observeRuntime, type RuntimePod } from './runtime-view.js';
 import { podDir, podLogDir } from './sandbox-config.js';
+import { tearDownVolumes } from './volumes.js';
 
 /**
  * Stops the pod's running containers with the grace period (preStop hooks, SIGTERM, then
@@ -37,6 +38,8 @@ export async function removePodResources(ctx: KubeletContext, pod: KubeObject, r
     await ctx.runtime.stopPodSandbox(s.id).catch(() => undefined);
     await ctx.runtime.removePodSandbox(s.id);
   }
-  await rm(podDir(ctx.dataDir, pod.metadata.uid ?? ''), { recursive: true, force: true });
+  const dir = podDir(ctx.dataDir, pod.metadata.uid ?? '');
+  tearDownVolumes(dir);
+  await rm(dir, { recursive: true, force: true });
   await rm(podLogDir(ctx.dataDir, pod), { recursive: true, force: true });
 }

@@ -1,10 +1,14 @@
+import { execFile } from 'node:child_process';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import type { KubeObject } from '../api/types.js';
+import { parseQuantity } from '../api/validation/quantity.js';
 import { writePayload, type PayloadFile } from './atomic-writer.js';
+import { mountsUnder, unmountUnder } from './containerd/host-state.js';
 import { fieldValue, resourceValue, type PodRuntimeFacts } from './downward.js';
 import { notFoundMessage, objectData, type ReadObject } from './objects.js';
-import { podSpecOf, type DownwardAPIFile, type KeyToPath, type Volume } from './pod-spec.js';
+import { isSidecar, podSpecOf, type DownwardAPIFile, type KeyToPath, type Volume } from './pod-spec.js';
 import { serviceAccountTokenFile, type ServiceAccountTokenManager } from './service-account-token.js';
 import { errorMessage } from './util.js';
 
@@ -14,6 +18,9 @@ export class VolumeError extends Error {}
 /** Volume name → the host directory (or file) that backs it. */
 export type VolumePaths = Map<string, string>;
 
+/** A claim that cannot be resolved to a bound volume yet (kubelet's populator "failed to process" it). */
+class ClaimError extends Error {}
+
 /**
  * Sets up every volume of the pod under `podDir` (kubelet's volumes/kubernetes.io~<plugin>/<name>
  * layout) and returns where each lives. Idempotent: run on every sync, it refreshes ConfigMap,
@@ -21,14 +28,30 @@ export type VolumePaths = Map<string, string>;
  */
 export async function setUpVolumes(pod: KubeObject, podDir: string, facts: PodRuntimeFacts, read: ReadObject, tokens?: ServiceAccountTokenManager): Promise<VolumePaths> {
   const paths: VolumePaths = new Map();
+  const unprocessed: Array<{ name: string; error: string }> = [];
   for (const volume of podSpecOf(pod).volumes ?? []) {
     try {
       paths.set(volume.name, await setUpVolume(pod, podDir, volume, facts, read, tokens));
     } catch (error: unknown) {
+      if (error instanceof ClaimError) {
+        unprocessed.push({ name: volume.name, error: error.message });
+        continue;
+      }
       throw new VolumeError(`MountVolume.SetUp failed for volume "${volume.name}" : ${errorMessage(error)}`);
     }
   }
+  if (unprocessed.length > 0) {
+    // kubelet's WaitForAttachAndMount error, lists as Go prints them: the pod waits (ContainerCreating) until the claims are bound.
+    const names = `[${unprocessed.map((u) => u.name).join(' ')}]`;
+    throw new VolumeError(`Unable to attach or mount volumes: unmounted volumes=${names}, unattached volumes=[], failed to process volumes=${names}: ${unprocessed.map((u) => u.error).join('; ')}`);
+  }
   return paths;
+}
+
+/** Unmounts what the pod's volumes mounted on the host (memory-backed emptyDirs) before its directory goes. */
+export function tearDownVolumes(podDir: string): void {
+  const left = unmountUnder(podDir);
+  if (left.length > 0) throw new Error(`cannot unmount ${left.join(', ')}`);
 }
 
 const pluginDir = (podDir: string, plugin: string, name: string): string => join(podDir, 'volumes', `kubernetes.io~${plugin}`, name);
@@ -40,6 +63,10 @@ async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, fact
     await mkdir(dir, { recursive: true });
     // kubelet makes emptyDirs world-writable: containers may run as any user.
     await chmod(dir, 0o777);
+    if (volume.emptyDir.medium === 'Memory' && !mountsUnder(dir).includes(dir)) {
+      const size = memoryVolumeSize(pod, volume.emptyDir.sizeLimit, facts.allocatable.memory);
+      await run('mount', ['-t', 'tmpfs', ...(size > 0 ? ['-o', `size=${size}`] : []), 'tmpfs', dir]);
+    }
     return dir;
   }
   if (volume.hostPath) return hostPath(volume.hostPath.path, volume.hostPath.type ?? '');
@@ -136,16 +163,50 @@ async function hostPath(path: string, type: string): Promise<string> {
   return path;
 }
 
-/** A bound claim's volume, when it is a hostPath or local volume (what a single-host cluster provisions). */
+/**
+ * A bound claim's volume, when it is a hostPath or local volume (what a single-host cluster
+ * provisions). An unbound or missing claim is a ClaimError, worded as kubelet's populator.
+ */
 async function claimPath(namespace: string, claimName: string, read: ReadObject): Promise<string> {
+  const failed = (message: string): ClaimError => new ClaimError(`error processing PVC ${namespace}/${claimName}: ${message}`);
   const claim = await read('persistentvolumeclaims', namespace, claimName);
-  if (!claim) throw new Error(`persistentvolumeclaim "${claimName}" not found`);
-  const volumeName = (claim.spec as { volumeName?: string } | undefined)?.volumeName;
-  if (!volumeName) throw new Error(`PVC ${namespace}/${claimName} is not bound`);
+  if (!claim) throw failed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+  if (claim.metadata.deletionTimestamp) throw failed(`can't start pod because PVC ${namespace}/${claimName} is being deleted`);
+  const volumeName = (claim.spec as { volumeName?: string } | undefined)?.volumeName ?? '';
+  const phase = (claim.status as { phase?: string } | undefined)?.phase ?? '';
+  if (phase !== 'Bound' || !volumeName) throw failed(`PVC ${namespace}/${claimName} has non-bound phase ("${phase}") or empty pvc.Spec.VolumeName ("${volumeName}")`);
   const pv = await read('persistentvolumes', undefined, volumeName);
-  const spec = (pv?.spec ?? {}) as { hostPath?: { path?: string }; local?: { path?: string } };
-  const path = spec.hostPath?.path ?? spec.local?.path;
-  if (!path) throw new Error(`persistentvolume "${volumeName}" has no hostPath or local path`);
-  await mkdir(path, { recursive: true });
-  return path;
+  if (!pv) throw failed(`failed to fetch PV ${volumeName} from API server: persistentvolumes "${volumeName}" not found`);
+  const spec = (pv.spec ?? {}) as { hostPath?: { path?: string; type?: string }; local?: { path?: string }; claimRef?: { uid?: string } | null };
+  if (!spec.claimRef) throw failed(`found PV object ${volumeName} but it has a nil pv.Spec.ClaimRef indicating it is not yet bound to the claim`);
+  if (spec.claimRef.uid !== claim.metadata.uid) throw failed(`found PV object ${volumeName} but its pv.Spec.ClaimRef.UID ${spec.claimRef.uid ?? ''} does not point to claim.UID ${claim.metadata.uid ?? ''}`);
+  if (spec.hostPath?.path) return hostPath(spec.hostPath.path, spec.hostPath.type ?? '');
+  if (spec.local?.path) {
+    if (!(await stat(spec.local.path).catch(() => undefined))) throw new Error(`path "${spec.local.path}" does not exist`);
+    return spec.local.path;
+  }
+  throw new Error(`persistentvolume "${volumeName}" has no hostPath or local path`);
+}
+
+const run = promisify(execFile);
+
+/**
+ * The size of a memory-backed emptyDir (kubelet's calculateEmptyDirMemorySize): node allocatable
+ * memory, lowered to the pod's memory limit when every container has one, lowered to the
+ * volume's sizeLimit when set.
+ */
+export function memoryVolumeSize(pod: KubeObject, sizeLimit: string | undefined, allocatable: string): number {
+  let size = parseQuantity(allocatable) ?? 0;
+  const spec = podSpecOf(pod);
+  const limitOf = (c: { resources?: { limits?: Record<string, string | number> } }): number | undefined => parseQuantity(c.resources?.limits?.memory);
+  const all = [...spec.containers, ...(spec.initContainers ?? [])];
+  if (all.length > 0 && all.every((c) => limitOf(c) !== undefined)) {
+    // Sidecars run beside the app containers; other init containers run alone before them.
+    const running = [...spec.containers, ...(spec.initContainers ?? []).filter(isSidecar)].reduce((sum, c) => sum + (limitOf(c) ?? 0), 0);
+    const podLimit = Math.max(running, ...(spec.initContainers ?? []).map((c) => limitOf(c) ?? 0));
+    if (podLimit > 0 && podLimit <= size) size = podLimit;
+  }
+  const volumeLimit = parseQuantity(sizeLimit);
+  if (volumeLimit !== undefined && volumeLimit > 0 && volumeLimit <= size) size = volumeLimit;
+  return Math.floor(size);
 }

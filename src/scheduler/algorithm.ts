@@ -9,6 +9,7 @@ import { balancedAllocationScore, leastAllocatedScore, nodeResourcesFitFilter } 
 import { nodeUnschedulableFilter } from './plugins/node-unschedulable.js';
 import { defaultNormalize, type FilterStatus } from './plugins/status.js';
 import { taintTolerationFilter, taintTolerationScore } from './plugins/taint-toleration.js';
+import { volumeBindingFilter } from './plugins/volume-binding.js';
 import { topologySpreadFilter, topologySpreadNormalize, topologySpreadPreFilter, topologySpreadPreScore, topologySpreadScore, type TopologySpreadFilterState } from './plugins/topology-spread.js';
 
 export const NO_NODES_AVAILABLE = 'no nodes available to schedule pods';
@@ -50,6 +51,7 @@ export function filterNode(state: CycleState, node: NodeInfo): FilterStatus | nu
     ?? nodeAffinityFilter(pod, n)
     ?? nodePortsFilter(state.pod, node)
     ?? nodeResourcesFitFilter(state.pod, node)
+    ?? volumeBindingFilter(state.pod.volumes, n)
     ?? topologySpreadFilter(state.spread, node)
     ?? (state.affinity ? interPodAffinityFilter(state.affinity, node) : null);
 }
@@ -107,9 +109,10 @@ function histogram(reasons: string[]): string {
 }
 
 /** kube's FitError text: `0/3 nodes are available: 3 Insufficient cpu.` plus the PostFilter (preemption) part. */
-export function fitErrorMessage(numAllNodes: number, statuses: FilterStatus[], postFilterMessage = ''): string {
+export function fitErrorMessage(numAllNodes: number, statuses: FilterStatus[], postFilterMessage = '', preFilterMessage = ''): string {
   let message = `0/${numAllNodes} nodes are available:`;
-  const sorted = histogram(statuses.flatMap((s) => s.reasons));
+  // A PreFilter rejection is said once, not per node.
+  const sorted = preFilterMessage || histogram(statuses.flatMap((s) => s.reasons));
   if (sorted) message += ` ${sorted}.`;
   if (postFilterMessage) message += ` ${postFilterMessage}`;
   return message;

@@ -2,6 +2,7 @@
 // this scheduler has just bound ("assumed") but the informer has not yet reported as bound.
 import { fitRequests, units } from './plugins/node-resources.js';
 import { nodeAllocatable, podNonZeroRequests, podRequests } from './resources.js';
+import type { PodVolumes } from './plugins/volume-binding.js';
 import type { Node, Pod, PodAffinityTerm, Resources } from './types.js';
 
 export interface HostPort {
@@ -25,6 +26,8 @@ export interface PodInfo {
   requiredAffinity: PodAffinityTerm[];
   requiredAntiAffinity: PodAffinityTerm[];
   hasAffinity: boolean;
+  /** The pod's claims as VolumeBinding's PreFilter found them (set per scheduling attempt). */
+  volumes?: PodVolumes;
 }
 
 export const podKey = (pod: Pod): string => `${pod.metadata.namespace ?? ''}/${pod.metadata.name ?? ''}`;

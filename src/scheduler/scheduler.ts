@@ -2,10 +2,12 @@
 // place; each attempt filters and scores the nodes, assumes the pod onto the chosen node and
 // binds it in the background; a pod that fits nowhere gets PodScheduled=False and an event.
 import { EventRecorder, Informer, type Client } from '../client/index.js';
-import { Algorithm, FitError, NO_NODES_AVAILABLE } from './algorithm.js';
+import { Algorithm, FitError, fitErrorMessage, NO_NODES_AVAILABLE, preemptionMessage } from './algorithm.js';
 import { newPodInfo, podKey, SchedulerCache } from './cache.js';
 import { INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
 import { POD_TOPOLOGY_SPREAD } from './plugins/topology-spread.js';
+import { VOLUME_BINDING, volumeBindingPreFilter, type PodVolumes } from './plugins/volume-binding.js';
+import { VolumeBinder } from './volume-binder.js';
 import { Preemptor } from './preemptor.js';
 import { SchedulingQueue, type QueuedPod } from './queue.js';
 import type { Node, Pod, PodCondition } from './types.js';
@@ -30,6 +32,8 @@ export interface SchedulerOptions {
   now?: () => Date;
   /** Hears each successful binding, with the time since the pod entered the queue. */
   onBound?: (pod: Pod, nodeName: string, latencyMs: number) => void;
+  /** How long a pod's binding waits for its claims to be bound (kube's bindTimeoutSeconds, 600 s). */
+  volumeBindTimeoutMs?: number;
 }
 
 export interface SchedulerStats {
@@ -69,6 +73,8 @@ export class Scheduler {
   private readonly nodes: Informer<Node>;
   private readonly pending = new Set<Promise<void>>();
   private readonly now: () => Date;
+  private readonly volumes: VolumeBinder;
+  private stopped?: AbortSignal;
 
   constructor(private readonly options: SchedulerOptions) {
     this.client = options.client;
@@ -81,6 +87,8 @@ export class Scheduler {
     this.queue = new SchedulingQueue({ initialBackoffMs: options.initialBackoffMs, maxBackoffMs: options.maxBackoffMs });
     this.pods = new Informer<Pod>(this.client, podsRef, undefined, { log: this.log });
     this.nodes = new Informer<Node>(this.client, nodesRef, undefined, { log: this.log });
+    // A claim or volume appearing or binding may let pods VolumeBinding turned away fit.
+    this.volumes = new VolumeBinder(this.client, this.log, options.volumeBindTimeoutMs, () => this.queue.moveAllToActive((p) => p.unschedulablePlugins.has(VOLUME_BINDING)));
     this.nodes.on({
       add: (node) => {
         this.cache.upsertNode(node);
@@ -145,12 +153,13 @@ export class Scheduler {
   /** Schedules until the signal aborts; resolves once background work has finished. */
   async run(signal: AbortSignal): Promise<void> {
     if (signal.aborted) return;
-    const informers = [this.nodes.run(signal), this.pods.run(signal), this.preemptor.run(signal)];
+    this.stopped = signal;
+    const informers = [this.nodes.run(signal), this.pods.run(signal), this.preemptor.run(signal), this.volumes.run(signal)];
     const onAbort = (): void => this.queue.close();
     signal.addEventListener('abort', onAbort, { once: true });
     const retry = setInterval(() => this.queue.moveAllToActive(), this.options.retryIntervalMs ?? 10_000);
     try {
-      await Promise.race([Promise.all([this.nodes.synced(), this.pods.synced()]), new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
+      await Promise.race([Promise.all([this.nodes.synced(), this.pods.synced(), this.volumes.synced()]), new Promise<void>((r) => signal.addEventListener('abort', () => r(), { once: true }))]);
       let lastYield = performance.now();
       const maxInFlight = this.options.maxInFlightBindings ?? 256;
       while (!signal.aborted) {
@@ -190,9 +199,21 @@ export class Scheduler {
     }
     this.stats.attempts++;
     const info = newPodInfo(pod);
+    const nodes = this.cache.list();
+    const volumes = nodes.length > 0 ? volumeBindingPreFilter(pod, this.volumes.listers) : null;
+    if (volumes && 'rejected' in volumes) {
+      // PreFilter turned the pod away on every node: preemption cannot help (UnschedulableAndUnresolvable).
+      this.stats.unschedulable++;
+      this.queue.unschedulable(key, [VOLUME_BINDING]);
+      const statuses = nodes.map(() => volumes.rejected);
+      const message = fitErrorMessage(nodes.length, statuses, preemptionMessage(info, nodes.length, statuses), volumes.rejected.reasons.join(', '));
+      this.track(this.reportUnschedulable(pod, message));
+      return;
+    }
+    if (volumes) info.volumes = volumes.volumes;
     let nodeName: string;
     try {
-      nodeName = this.algorithm.schedule(info, this.cache.list()).nodeName;
+      nodeName = this.algorithm.schedule(info, nodes).nodeName;
     } catch (error: unknown) {
       if (error instanceof FitError) {
         this.stats.unschedulable++;
@@ -215,11 +236,29 @@ export class Scheduler {
       return;
     }
     this.cache.assume(info, nodeName);
-    this.track(this.bind(queued, pod, namespace, name, nodeName));
+    this.track(this.bind(queued, pod, namespace, name, nodeName, info.volumes));
   }
 
-  private async bind(queued: QueuedPod, pod: Pod, namespace: string, name: string, nodeName: string): Promise<void> {
+  private async bind(queued: QueuedPod, pod: Pod, namespace: string, name: string, nodeName: string, volumes: PodVolumes | undefined): Promise<void> {
     const key = queued.key;
+    if (volumes && volumes.delayed.length > 0) {
+      // PreBind: claims that waited for this pod get the node, and the pod waits for them to be bound.
+      try {
+        const bound = await this.volumes.bindPodVolumes(pod, nodeName, () => !this.pods.get(pod.metadata.namespace, name) || this.stopped?.aborted === true);
+        if (!bound) {
+          this.cache.forget(key);
+          this.queue.done(key);
+          return;
+        }
+      } catch (error: unknown) {
+        this.cache.forget(key);
+        this.queue.moveAllToActive();
+        this.stats.errors++;
+        this.queue.backoff(key);
+        await this.recorder.record({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": binding volumes: ${errorText(error)}`);
+        return;
+      }
+    }
     try {
       await this.client.bind(namespace, name, nodeName);
     } catch (error: unknown) {

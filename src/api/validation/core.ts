@@ -190,6 +190,10 @@ export const persistentVolumeClaimValidation: Partial<ResourceStrategy> = {
   defaults(claim) {
     const spec = specOf(claim);
     if (spec) spec.volumeMode ??= 'Filesystem';
+    // A new claim is Pending until bound (SetDefaults_PersistentVolumeClaim).
+    const status = obj(claim.status);
+    status.phase ??= 'Pending';
+    claim.status = status;
   },
   validateCreate(claim) {
     const spec = specOf(claim);

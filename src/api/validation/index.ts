@@ -4,6 +4,7 @@ import { configMapValidation, persistentVolumeClaimValidation, secretValidation,
 import { podValidation } from './pod.js';
 import { priorityClassValidation } from './priority-class.js';
 import { daemonSetValidation, statefulSetValidation } from './sets.js';
+import { persistentVolumeValidation, storageClassValidation } from './storage.js';
 import { deploymentValidation, replicaSetValidation } from './workloads.js';
 
 export { causeMessage, formatFieldError, GoText } from './field-errors.js';
@@ -19,6 +20,8 @@ export const kindStrategies: Record<string, Partial<ResourceStrategy>> = {
   'core/ConfigMap': configMapValidation,
   'core/Secret': secretValidation,
   'core/PersistentVolumeClaim': persistentVolumeClaimValidation,
+  'core/PersistentVolume': persistentVolumeValidation,
+  'storage.k8s.io/StorageClass': storageClassValidation,
   'apps/Deployment': deploymentValidation,
   'apps/ReplicaSet': replicaSetValidation,
   'apps/StatefulSet': statefulSetValidation,

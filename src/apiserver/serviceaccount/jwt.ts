@@ -6,7 +6,7 @@
  * still exist is the authenticator's business.
  */
 import { randomUUID } from 'node:crypto';
-import { compactVerify, decodeJwt, importPKCS8, importSPKI, SignJWT } from 'jose';
+import type { importPKCS8 } from 'jose';
 import { ensureServiceAccountKey } from '../pki/service-account-key.js';
 
 /** kube-apiserver's --service-account-issuer on kubeadm, kind and k3s clusters. */
@@ -79,6 +79,12 @@ export function tokenClaims(options: {
 }
 
 type Key = Awaited<ReturnType<typeof importPKCS8>>;
+interface Keys {
+  jose: typeof import('jose');
+  signing: Key;
+  verifying: Key;
+  keyId: string;
+}
 
 /**
  * The API server's token issuer and verifier: one signing key under the data dir's tls/
@@ -88,29 +94,37 @@ type Key = Awaited<ReturnType<typeof importPKCS8>>;
 export class ServiceAccountTokens {
   readonly issuer: string;
   readonly audiences: string[];
-  private keys?: { signing: Key; verifying: Key; keyId: string };
+  private dataDir?: string;
+  // jose and the parsed keys are loaded at the first token, not at start: most starts see none.
+  private keys?: Promise<Keys>;
 
   constructor(options: { issuer?: string; audiences?: string[] } = {}) {
     this.issuer = options.issuer ?? defaultIssuer;
     this.audiences = options.audiences ?? [this.issuer];
   }
 
-  /** Loads (or on first start creates) the signing key. */
+  /** Checks (or on first start creates) the signing key, so a broken one stops the start. */
   async load(dataDir: string): Promise<void> {
-    const key = await ensureServiceAccountKey(dataDir);
-    this.keys = { signing: await importPKCS8(key.privateKeyPem, 'ES256'), verifying: await importSPKI(key.publicKeyPem, 'ES256'), keyId: key.keyId };
+    await ensureServiceAccountKey(dataDir);
+    this.dataDir = dataDir;
   }
 
-  private loaded(): NonNullable<ServiceAccountTokens['keys']> {
-    if (!this.keys) throw new Error('Cannot use service account tokens: the signing key is not loaded');
+  private loaded(): Promise<Keys> {
+    const dataDir = this.dataDir;
+    if (!dataDir) return Promise.reject(new Error('Cannot use service account tokens: the signing key is not loaded'));
+    this.keys ??= (async () => {
+      const jose = await import('jose');
+      const key = await ensureServiceAccountKey(dataDir);
+      return { jose, signing: await jose.importPKCS8(key.privateKeyPem, 'ES256'), verifying: await jose.importSPKI(key.publicKeyPem, 'ES256'), keyId: key.keyId };
+    })();
     return this.keys;
   }
 
   /** Signs the claims into a compact JWS (header `{"alg":"ES256","kid":…}`). */
   async sign(claims: ServiceAccountClaims): Promise<string> {
-    const keys = this.loaded();
+    const keys = await this.loaded();
     // SignJWT takes the payload as given: our numeric dates and the array audience are kept.
-    return new SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: keys.keyId }).sign(keys.signing);
+    return new keys.jose.SignJWT({ ...claims }).setProtectedHeader({ alg: 'ES256', kid: keys.keyId }).sign(keys.signing);
   }
 
   /**
@@ -118,16 +132,17 @@ export class ServiceAccountTokens {
    * that is not ours (another issuer, or not a JWT), TokenInvalid for one of ours that fails.
    */
   async verify(token: string, now: Date): Promise<ServiceAccountClaims | undefined> {
+    const keys = await this.loaded();
     let unverified: Record<string, unknown>;
     try {
-      unverified = decodeJwt(token);
+      unverified = keys.jose.decodeJwt(token);
     } catch {
       return undefined;
     }
     if (unverified.iss !== this.issuer) return undefined;
     let payload: Uint8Array;
     try {
-      payload = (await compactVerify(token, this.loaded().verifying, { algorithms: ['ES256'] })).payload;
+      payload = (await keys.jose.compactVerify(token, keys.verifying, { algorithms: ['ES256'] })).payload;
     } catch (error: unknown) {
       throw new TokenInvalid(`service account token signature could not be verified: ${error instanceof Error ? error.message : String(error)}`);
     }

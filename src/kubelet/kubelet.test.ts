@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { waitFor } from '../client/testing.js';
@@ -175,6 +175,26 @@ test('deleting the pod stops its containers, removes the sandbox and deletes the
     });
     assert.ok(h.runtime.calls.some((c) => c.op === 'stopContainer' && c.name === 'app:5'), 'stopped with the grace period');
     assert.equal(h.runtime.sandboxes.size, 0);
+  } finally {
+    await h.stop();
+  }
+});
+
+test('pod directories of pods the node no longer has are removed; those of its pods stay', async () => {
+  const h = await startKubelet();
+  try {
+    // What a pod deleted while litekube was stopped leaves: its volumes and its logs.
+    const gone = '0b6c1f0e-0000-4000-8000-000000000001';
+    await mkdir(join(h.dataDir, 'pods', gone, 'volumes', 'kubernetes.io~empty-dir', 'cache'), { recursive: true });
+    await mkdir(join(h.dataDir, 'pods', `default_old_${gone}`, 'app'), { recursive: true });
+    await h.api.client.create(podsRef, 'default', pod('kept', { containers: [{ name: 'app', image: 'busybox:1.36' }] }));
+    const kept = await waitFor('running', async () => {
+      const p = await h.api.client.get(podsRef, 'default', 'kept');
+      return statusOf(p).phase === 'Running' ? p : undefined;
+    });
+    await waitFor('orphans removed', async () => (await readdir(join(h.dataDir, 'pods'))).some((n) => n.includes(gone)) ? undefined : true);
+    const left = await readdir(join(h.dataDir, 'pods'));
+    assert.ok(left.includes(kept.metadata.uid!), `the running pod's directory stays: ${left.join(', ')}`);
   } finally {
     await h.stop();
   }

@@ -8,6 +8,7 @@ import type { Client } from '../client/types.js';
 import { BackOff } from './backoff.js';
 import type { KubeletContext, Log } from './context.js';
 import type { ContainerRuntime } from './cri/types.js';
+import { removeOrphanedPodDirectories } from './pod-teardown.js';
 import { podUidLabel } from './labels.js';
 import { renewLease } from '../client/node-lease.js';
 import { defaultNodeIP, nodeObject, nodesRef, nodeStatus, type NodeCapacity, type NodeFacts } from './node-status.js';
@@ -200,6 +201,7 @@ export class Kubelet {
     for (const worker of this.workers.values()) worker.trigger();
     if (!this.pods.hasSynced()) return;
     const known = new Set([...this.workers.values()].map((w) => w.uid));
+    const keep = new Set(known);
     for (const sandbox of await this.options.runtime.listPodSandbox()) {
       const uid = sandbox.labels[podUidLabel];
       if (!uid || known.has(uid)) continue;
@@ -208,8 +210,9 @@ export class Kubelet {
         if (c.state === 'CONTAINER_RUNNING') await this.options.runtime.stopContainer(c.id, 0).catch(() => undefined);
       }
       await this.options.runtime.stopPodSandbox(sandbox.id).catch(() => undefined);
-      await this.options.runtime.removePodSandbox(sandbox.id).catch(() => undefined);
+      await this.options.runtime.removePodSandbox(sandbox.id).catch(() => keep.add(uid));
     }
+    for (const name of await removeOrphanedPodDirectories(this.ctx, keep)) this.ctx.log('removed orphaned pod directory', { dir: name });
   }
 
   /** Events about one object are recorded in order (Pulled before Created before Started). */

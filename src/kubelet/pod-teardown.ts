@@ -1,4 +1,5 @@
-import { rm } from 'node:fs/promises';
+import { readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import { killContainer } from './container-kill.js';
 import type { KubeletContext } from './context.js';
@@ -42,4 +43,29 @@ export async function removePodResources(ctx: KubeletContext, pod: KubeObject, r
   tearDownVolumes(dir);
   await rm(dir, { recursive: true, force: true });
   await rm(podLogDir(ctx.dataDir, pod), { recursive: true, force: true });
+}
+
+/**
+ * Removes pod directories (volumes, termination messages, logs) of pods this node no longer
+ * has: left by a pod deleted while litekube was stopped, or a removal cut short. `keep` holds
+ * the uids of pods still known or still with a sandbox (kubelet's cleanupOrphanedPodDirs).
+ */
+export async function removeOrphanedPodDirectories(ctx: KubeletContext, keep: Set<string>): Promise<string[]> {
+  const root = join(ctx.dataDir, 'pods');
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const removed: string[] = [];
+  for (const name of entries) {
+    // <uid> holds volumes, <namespace>_<name>_<uid> holds logs.
+    const uid = name.slice(name.lastIndexOf('_') + 1);
+    if (!uid || keep.has(uid)) continue;
+    const dir = join(root, name);
+    try {
+      tearDownVolumes(dir);
+      await rm(dir, { recursive: true, force: true });
+      removed.push(name);
+    } catch (error: unknown) {
+      ctx.log('cannot remove orphaned pod directory', { dir, error: error instanceof Error ? error.message : String(error) });
+    }
+  }
+  return removed;
 }

@@ -42,6 +42,8 @@ export interface Probe {
   periodSeconds?: number;
   successThreshold?: number;
   failureThreshold?: number;
+  /** Liveness and startup probes: the grace period of the kill they cause, instead of the pod's. */
+  terminationGracePeriodSeconds?: number;
 }
 
 /** One lifecycle hook: exactly one of exec, httpGet or sleep (validation guarantees it). */

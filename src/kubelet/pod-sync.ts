@@ -96,7 +96,11 @@ async function killUnhealthy(ctx: KubeletContext, pod: KubeObject, state: PodSta
     state.unhealthy.delete(latest.id);
     if (latest.state !== 'CONTAINER_RUNNING') continue;
     const message = `Container ${name} failed ${probe} probe, will be restarted`;
-    await killContainer(ctx, pod, name, latest.id, { message, podIP }).catch((error: unknown) => ctx.log('stop container failed', { container: latest.id, error: errorMessage(error) }));
+    const spec = [...podSpecOf(pod).containers, ...(podSpecOf(pod).initContainers ?? [])].find((c) => c.name === name);
+    const probeGrace = (probe === 'liveness' ? spec?.livenessProbe : spec?.startupProbe)?.terminationGracePeriodSeconds;
+    // A deletion's grace period still wins; otherwise the probe's own, as kubelet does.
+    const gracePeriod = typeof pod.metadata.deletionGracePeriodSeconds === 'number' ? undefined : probeGrace;
+    await killContainer(ctx, pod, name, latest.id, { message, podIP, ...(gracePeriod !== undefined ? { gracePeriod } : {}) }).catch((error: unknown) => ctx.log('stop container failed', { container: latest.id, error: errorMessage(error) }));
     latest.state = 'CONTAINER_EXITED';
   }
 }

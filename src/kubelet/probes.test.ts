@@ -55,3 +55,17 @@ test('a failing startup probe restarts the container with Unhealthy and Killing 
     await h.stop();
   }
 });
+
+test("a liveness kill uses the probe's own terminationGracePeriodSeconds instead of the pod's", async () => {
+  const h = await startKubelet();
+  try {
+    await h.api.client.create(podsRef, 'default', pod('quick', {
+      terminationGracePeriodSeconds: 30,
+      containers: [{ name: 'app', image: 'busybox:1.36', livenessProbe: probe(1, { failureThreshold: 1, terminationGracePeriodSeconds: 7 }) }],
+    }));
+    await waitFor('the kill', async () => h.runtime.calls.some((c) => c.op === 'stopContainer') || undefined, 10_000);
+    assert.deepEqual(h.runtime.calls.filter((c) => c.op === 'stopContainer').map((c) => c.name)[0], 'app:7');
+  } finally {
+    await h.stop();
+  }
+});

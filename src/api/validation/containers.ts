@@ -72,7 +72,7 @@ function validateContainer(container: Obj, at: string, context: ContainerContext
   for (const probe of ['livenessProbe', 'readinessProbe', 'startupProbe']) {
     if (container[probe] !== undefined && container[probe] !== null) {
       if (init && container.restartPolicy !== 'Always') errors.push(forbidden(`${at}.${probe}`, 'may not be set for init containers without restartPolicy=Always'));
-      else errors.push(...validateProbe(container[probe], `${at}.${probe}`));
+      else errors.push(...validateProbe(container[probe], `${at}.${probe}`), ...validateProbeKind(probe, obj(container[probe]), `${at}.${probe}`));
     }
   }
   return errors;
@@ -165,6 +165,20 @@ function validateResources(resources: unknown, path: string): FieldError[] {
       const label = resourceNames[name] ?? name;
       errors.push(invalidValue(`${path}.requests`, String(obj(r.requests)[name]), `must be less than or equal to ${label} limit of ${String(obj(r.limits)[name])}`));
     }
+  }
+  return errors;
+}
+
+/** What only some probe kinds allow: a grace period for the kills liveness and startup cause, one success to count. */
+function validateProbeKind(kind: string, probe: Record<string, unknown>, path: string): FieldError[] {
+  const errors: FieldError[] = [];
+  const grace = probe.terminationGracePeriodSeconds;
+  if (grace !== undefined && grace !== null) {
+    if (kind === 'readinessProbe') errors.push(invalidValue(`${path}.terminationGracePeriodSeconds`, grace, 'must not be set for readinessProbes'));
+    else if (typeof grace !== 'number' || grace <= 0) errors.push(invalidValue(`${path}.terminationGracePeriodSeconds`, grace, 'must be greater than 0'));
+  }
+  if (kind !== 'readinessProbe' && probe.successThreshold !== undefined && probe.successThreshold !== 1) {
+    errors.push(invalidValue(`${path}.successThreshold`, probe.successThreshold, 'must be 1'));
   }
   return errors;
 }

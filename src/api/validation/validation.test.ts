@@ -352,6 +352,18 @@ describe('Pod validation', () => {
       'spec.containers[0].livenessProbe.tcpSocket: Forbidden: may not specify more than 1 handler type',
     ]);
   });
+  test('probe grace periods only on liveness and startup probes, above 0; one success for them', () => {
+    const exec = { exec: { command: ['true'] } };
+    assert.deepEqual(createPod({ containers: [c({
+      readinessProbe: { ...exec, terminationGracePeriodSeconds: 5 },
+      livenessProbe: { ...exec, terminationGracePeriodSeconds: 0, successThreshold: 2 },
+      startupProbe: { ...exec, terminationGracePeriodSeconds: 10 },
+    })] }), [
+      'spec.containers[0].livenessProbe.terminationGracePeriodSeconds: Invalid value: 0: must be greater than 0',
+      'spec.containers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1',
+      'spec.containers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 5: must not be set for readinessProbes',
+    ]);
+  });
   test('restartPolicy on a regular container is forbidden', () => {
     assert.deepEqual(createPod({ containers: [c({ restartPolicy: 'Always' })] }), ['spec.containers[0].restartPolicy: Forbidden: may not be set for non-init containers']);
   });

@@ -18,6 +18,10 @@ export const annStorageProvisioner = 'volume.kubernetes.io/storage-provisioner';
 export const annBetaStorageProvisioner = 'volume.beta.kubernetes.io/storage-provisioner';
 /** Which provisioner made a volume (set by the provisioner, read by its deleter). */
 export const annDynamicallyProvisioned = 'pv.kubernetes.io/provisioned-by';
+/** Finalizers that keep a claim (a volume) while a pod uses it (while it is bound). */
+export const pvcProtectionFinalizer = 'kubernetes.io/pvc-protection';
+export const pvProtectionFinalizer = 'kubernetes.io/pv-protection';
+
 export const annDefaultStorageClass = 'storageclass.kubernetes.io/is-default-class';
 export const annBetaDefaultStorageClass = 'storageclass.beta.kubernetes.io/is-default-class';
 

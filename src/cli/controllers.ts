@@ -9,6 +9,7 @@ import { JobController } from '../controllers/job.js';
 import { LocalPathProvisioner } from '../controllers/local-path-provisioner.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { PersistentVolumeController } from '../controllers/persistent-volume.js';
+import { StorageProtectionController } from '../controllers/storage-protection.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { ResourceQuotaController } from '../controllers/resource-quota.js';
 import { RootCACertPublisher } from '../controllers/root-ca-publisher.js';
@@ -44,6 +45,7 @@ export function runControllers(
   return [
     ...storage,
     new PersistentVolumeController({ client: controllers, log }).run(signal),
+    new StorageProtectionController({ client: controllers, log }).run(signal),
     new ServiceAccountsController({ client: controllers, log }).run(signal),
     ...(rootCA ? [new RootCACertPublisher({ client: controllers, rootCA, log }).run(signal)] : []),
     new GarbageCollector({ client: controllers, resources, log }).run(signal),

@@ -11,6 +11,7 @@ import { startTestApi, waitFor, type TestApi } from '../client/testing.js';
 import { Scheduler } from '../scheduler/scheduler.js';
 import { LocalPathProvisioner } from './local-path-provisioner.js';
 import { PersistentVolumeController } from './persistent-volume.js';
+import { StorageProtectionController } from './storage-protection.js';
 
 const pvs = { apiVersion: 'v1', plural: 'persistentvolumes' };
 const pvcs = { apiVersion: 'v1', plural: 'persistentvolumeclaims' };
@@ -31,6 +32,7 @@ describe('local-path provisioner with the PV controller and the scheduler', () =
     const controllers = api.clientAs('system:kube-controller-manager');
     running.push(
       new PersistentVolumeController({ client: controllers, resyncMs: 200 }).run(stop.signal),
+      new StorageProtectionController({ client: controllers }).run(stop.signal),
       new LocalPathProvisioner({ client: controllers, storageDir, nodeName: 'node-a' }).run(stop.signal),
       new Scheduler({ client: api.clientAs('system:kube-scheduler'), retryIntervalMs: 500, initialBackoffMs: 20, maxBackoffMs: 100 }).run(stop.signal),
     );

@@ -4,6 +4,7 @@ import type { KubeObject } from '../api/types.js';
 import type { PersistentVolume, PersistentVolumeClaim } from '../api/storage.js';
 import { startTestApi, waitFor, type TestApi } from '../client/testing.js';
 import { PersistentVolumeController } from './persistent-volume.js';
+import { StorageProtectionController } from './storage-protection.js';
 
 const pvs = { apiVersion: 'v1', plural: 'persistentvolumes' };
 const pvcs = { apiVersion: 'v1', plural: 'persistentvolumeclaims' };
@@ -22,14 +23,18 @@ function claim(name: string, size: string, storageClassName?: string): Persisten
 describe('persistent volume controller', () => {
   let api: TestApi;
   const stop = new AbortController();
-  let running: Promise<void>;
+  let running: Array<Promise<void>>;
   before(async () => {
     api = await startTestApi();
-    running = new PersistentVolumeController({ client: api.clientAs('system:kube-controller-manager'), resyncMs: 200 }).run(stop.signal);
+    const controllers = api.clientAs('system:kube-controller-manager');
+    running = [
+      new PersistentVolumeController({ client: controllers, resyncMs: 200 }).run(stop.signal),
+      new StorageProtectionController({ client: controllers }).run(stop.signal),
+    ];
   });
   after(async () => {
     stop.abort();
-    await running;
+    await Promise.all(running);
     await api.stop();
   });
 
@@ -133,6 +138,11 @@ describe('persistent volume controller', () => {
     await api.client.create(pvcs, 'default', claim('orphan', '1Gi', 'fragile'));
     await claimPhase('orphan', 'Bound');
     await api.client.delete(pvs, undefined, 'fragile');
+    // pv-protection keeps a bound volume; an admin removing the finalizer forces it out.
+    const held = await getVolume('fragile');
+    assert.ok(held.metadata.deletionTimestamp, 'the volume is being deleted');
+    assert.deepEqual(held.metadata.finalizers, ['kubernetes.io/pv-protection']);
+    await api.client.patch(pvs, undefined, 'fragile', 'merge', { metadata: { finalizers: null } });
     await claimPhase('orphan', 'Lost');
     assert.equal(await eventMessage('orphan', 'ClaimLost'), 'Bound claim has lost its PersistentVolume. Data on the volume is lost!');
   });

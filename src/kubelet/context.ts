@@ -54,6 +54,8 @@ export interface PodState {
   /** Container ids whose startup probe succeeded (a container without one counts as started). */
   started: Set<string>;
   startTime?: Date;
+  /** The pod's volumes were set up once: a claim being deleted no longer stops them. */
+  volumesMounted?: boolean;
   /** A pod that reached Succeeded or Failed keeps this status; nothing runs any more. */
   terminalStatus?: Record<string, unknown>;
 }

@@ -48,7 +48,8 @@ export async function syncPod(ctx: KubeletContext, pod: KubeObject, state: PodSt
   const facts = { podIP, hostIP: ctx.hostIP, allocatable: ctx.allocatable };
   let volumes: VolumePaths;
   try {
-    volumes = await setUpVolumes(pod, podDir(ctx.dataDir, uid), facts, ctx.read, ctx.tokens);
+    volumes = await setUpVolumes(pod, podDir(ctx.dataDir, uid), facts, ctx.read, ctx.tokens, state.volumesMounted === true);
+    state.volumesMounted = true;
   } catch (error: unknown) {
     if (!(error instanceof VolumeError)) throw error;
     ctx.event(pod, 'Warning', 'FailedMount', error.message);

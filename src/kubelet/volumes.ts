@@ -26,12 +26,12 @@ class ClaimError extends Error {}
  * layout) and returns where each lives. Idempotent: run on every sync, it refreshes ConfigMap,
  * Secret and downward API contents, swapping them atomically when they changed.
  */
-export async function setUpVolumes(pod: KubeObject, podDir: string, facts: PodRuntimeFacts, read: ReadObject, tokens?: ServiceAccountTokenManager): Promise<VolumePaths> {
+export async function setUpVolumes(pod: KubeObject, podDir: string, facts: PodRuntimeFacts, read: ReadObject, tokens?: ServiceAccountTokenManager, mounted = false): Promise<VolumePaths> {
   const paths: VolumePaths = new Map();
   const unprocessed: Array<{ name: string; error: string }> = [];
   for (const volume of podSpecOf(pod).volumes ?? []) {
     try {
-      paths.set(volume.name, await setUpVolume(pod, podDir, volume, facts, read, tokens));
+      paths.set(volume.name, await setUpVolume(pod, podDir, volume, facts, read, tokens, mounted));
     } catch (error: unknown) {
       if (error instanceof ClaimError) {
         unprocessed.push({ name: volume.name, error: error.message });
@@ -56,7 +56,7 @@ export function tearDownVolumes(podDir: string): void {
 
 const pluginDir = (podDir: string, plugin: string, name: string): string => join(podDir, 'volumes', `kubernetes.io~${plugin}`, name);
 
-async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, facts: PodRuntimeFacts, read: ReadObject, tokens: ServiceAccountTokenManager | undefined): Promise<string> {
+async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, facts: PodRuntimeFacts, read: ReadObject, tokens: ServiceAccountTokenManager | undefined, mounted: boolean): Promise<string> {
   const namespace = pod.metadata.namespace ?? 'default';
   if (volume.emptyDir) {
     const dir = pluginDir(podDir, 'empty-dir', volume.name);
@@ -109,7 +109,7 @@ async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, fact
     return dir;
   }
   const claim = (volume as { persistentVolumeClaim?: { claimName?: string } }).persistentVolumeClaim;
-  if (claim?.claimName) return claimPath(namespace, claim.claimName, read);
+  if (claim?.claimName) return claimPath(namespace, claim.claimName, read, mounted);
   throw new Error('unsupported volume type');
 }
 
@@ -165,13 +165,15 @@ async function hostPath(path: string, type: string): Promise<string> {
 
 /**
  * A bound claim's volume, when it is a hostPath or local volume (what a single-host cluster
- * provisions). An unbound or missing claim is a ClaimError, worded as kubelet's populator.
+ * provisions). `mounted`: the pod's volumes were set up before. An unbound or missing claim is a ClaimError, worded as kubelet's populator.
  */
-async function claimPath(namespace: string, claimName: string, read: ReadObject): Promise<string> {
+async function claimPath(namespace: string, claimName: string, read: ReadObject, mounted: boolean): Promise<string> {
   const failed = (message: string): ClaimError => new ClaimError(`error processing PVC ${namespace}/${claimName}: ${message}`);
   const claim = await read('persistentvolumeclaims', namespace, claimName);
   if (!claim) throw failed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
-  if (claim.metadata.deletionTimestamp) throw failed(`can't start pod because PVC ${namespace}/${claimName} is being deleted`);
+  // Only a pod about to start is refused: one running keeps its mounted claim (the
+  // pvc-protection finalizer holds the claim until the pod is gone).
+  if (claim.metadata.deletionTimestamp && !mounted) throw failed(`can't start pod because PVC ${namespace}/${claimName} is being deleted`);
   const volumeName = (claim.spec as { volumeName?: string } | undefined)?.volumeName ?? '';
   const phase = (claim.status as { phase?: string } | undefined)?.phase ?? '';
   if (phase !== 'Bound' || !volumeName) throw failed(`PVC ${namespace}/${claimName} has non-bound phase ("${phase}") or empty pvc.Spec.VolumeName ("${volumeName}")`);

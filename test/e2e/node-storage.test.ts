@@ -109,9 +109,15 @@ spec:
     await cluster.ok(['apply', '-f', '-'], { input: podUsing('reader', 'data', 'cat /data/file && exec sleep 3600') });
     await cluster.ok(['wait', '--for=condition=Ready', 'pod/reader', '--timeout=60s']);
     await eventually(async () => (await cluster.ok(['logs', 'reader'])) === 'kept-across-pods\n', 10_000, 'the reader to print the file');
+    // pvc-protection: deleting a claim in use leaves it Terminating; the pod keeps running with it.
+    await cluster.ok(['delete', 'pvc', 'data', '--wait=false']);
+    await eventually(async () => /^data\s+Terminating\s/m.test(await cluster.ok(['get', 'pvc'])), 10_000, 'the claim Terminating');
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(await cluster.ok(['get', 'pod', 'reader', '-o', 'jsonpath={.status.phase} {.status.containerStatuses[0].restartCount}']), 'Running 0');
+    assert.equal(await cluster.ok(['get', 'pvc', 'data', '-o', 'jsonpath={.metadata.finalizers}']), '["kubernetes.io/pvc-protection"]');
     await cluster.ok(['delete', 'pod', 'reader', '--grace-period=1', '--wait=true', '--timeout=30s']);
 
-    await cluster.ok(['delete', 'pvc', 'data', '--wait=true', '--timeout=30s']);
+    await cluster.ok(['wait', '--for=delete', 'pvc/data', '--timeout=30s']);
     await eventually(async () => (await cluster.ok(['get', 'pv', '-o', 'name'])) === '', 15_000, 'the volume deleted');
     assert.equal(existsSync(dir), false, 'the directory is removed');
   });

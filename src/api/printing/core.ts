@@ -147,6 +147,9 @@ export const eventTable: TableDefinition = {
   },
 };
 
+/** kubectl shows a volume or claim being deleted as Terminating, whatever its phase. */
+const storagePhase = (o: KubeObject): string => (o.metadata.deletionTimestamp ? 'Terminating' : str(obj(o.status).phase));
+
 const accessModes = (modes: unknown): string => {
   const short: Record<string, string> = { ReadWriteOnce: 'RWO', ReadOnlyMany: 'ROX', ReadWriteMany: 'RWX', ReadWriteOncePod: 'RWOP' };
   return arr(modes).map((m) => short[str(m)] ?? str(m)).join(',');
@@ -158,7 +161,7 @@ export const persistentVolumeTable: TableDefinition = {
   cells: (o, now) => {
     const spec = obj(o.spec);
     const claim = obj(spec.claimRef);
-    return [o.metadata.name, str(obj(spec.capacity).storage), accessModes(spec.accessModes), str(spec.persistentVolumeReclaimPolicy), str(obj(o.status).phase),
+    return [o.metadata.name, str(obj(spec.capacity).storage), accessModes(spec.accessModes), str(spec.persistentVolumeReclaimPolicy), storagePhase(o),
       str(claim.name) ? `${str(claim.namespace)}/${str(claim.name)}` : '', str(spec.storageClassName), orNone(str(spec.volumeAttributesClassName)),
       str(obj(o.status).reason), ageOf(o, now), str(spec.volumeMode, 'Filesystem')];
   },
@@ -170,7 +173,7 @@ export const persistentVolumeClaimTable: TableDefinition = {
     const spec = obj(o.spec);
     const status = obj(o.status);
     const bound = str(status.phase) === 'Bound';
-    return [o.metadata.name, str(status.phase), str(spec.volumeName), bound ? str(obj(status.capacity).storage) : '', bound ? accessModes(status.accessModes) : '',
+    return [o.metadata.name, storagePhase(o), str(spec.volumeName), bound ? str(obj(status.capacity).storage) : '', bound ? accessModes(status.accessModes) : '',
       str(spec.storageClassName), orNone(str(spec.volumeAttributesClassName)), ageOf(o, now), str(spec.volumeMode, 'Filesystem')];
   },
 };

@@ -52,11 +52,14 @@ describe('pvc-protection and pv-protection', () => {
     await gone(pvs, undefined, 'v1');
   });
 
-  it('a finished pod does not hold its claim', async () => {
+  it('a finished pod holds its claim until the pod object is gone', async () => {
     await api.client.create(pvcs, 'default', { metadata: { name: 'scratch' }, spec: { accessModes: ['ReadWriteOnce'], resources: { requests: { storage: '1Gi' } }, storageClassName: '' } });
     await api.client.create(pods, 'default', { metadata: { name: 'done' }, spec: { nodeName: 'n1', restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox' }], volumes: [{ name: 'd', persistentVolumeClaim: { claimName: 'scratch' } }] } });
     await api.client.patch(pods, 'default', 'done', 'merge', { status: { phase: 'Succeeded' } }, { subresource: 'status' });
     await api.client.delete(pvcs, 'default', 'scratch');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.ok((await api.client.get(pvcs, 'default', 'scratch')).metadata.deletionTimestamp, 'held by the Succeeded pod');
+    await api.client.delete(pods, 'default', 'done', { gracePeriodSeconds: 0 });
     await gone(pvcs, 'default', 'scratch');
   });
 });

@@ -1,7 +1,6 @@
 /**
  * The pvc-protection and pv-protection controllers of kube-controller-manager: a claim being
- * deleted keeps its kubernetes.io/pvc-protection finalizer while a scheduled pod that has not
- * finished uses it; a volume being deleted keeps kubernetes.io/pv-protection while it is bound.
+ * deleted keeps its kubernetes.io/pvc-protection finalizer while a scheduled pod names it; a volume being deleted keeps kubernetes.io/pv-protection while it is bound.
  * When that no longer holds, the finalizer goes and the deletion completes.
  */
 import type { KubeObject } from '../api/types.js';
@@ -26,9 +25,12 @@ export interface StorageProtectionControllerOptions {
 const claimKey = (namespace: string, name: string): string => `claim:${namespace}/${name}`;
 const volumeKey = (name: string): string => `volume:${name}`;
 
-/** The claims a pod mounts, if it counts as using them: scheduled and not finished (kubelet refuses unscheduled ones a deleting claim). */
+/**
+ * The claims a pod holds, as kube's podUsesPVC counts them: once scheduled (kubelet refuses an
+ * unscheduled one a deleting claim), finished or not, until the pod object is gone.
+ */
 function claimsInUse(pod: Pod): string[] {
-  if (!pod.spec?.nodeName || pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed') return [];
+  if (!pod.spec?.nodeName) return [];
   return (pod.spec.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => !!n);
 }
 
@@ -77,6 +79,9 @@ export class StorageProtectionController {
       if (!claim?.metadata.deletionTimestamp || !claim.metadata.finalizers?.includes(pvcProtectionFinalizer)) return;
       const user = this.pods.list().find((pod) => pod.metadata.namespace === namespace && claimsInUse(pod).includes(name));
       if (user) return;
+      // The cache may not have a pod scheduled a moment ago: a live list decides, as upstream's does.
+      const live = await this.options.client.list<Pod>(podsRef, namespace);
+      if (live.items.some((pod) => claimsInUse(pod).includes(name))) return;
       await this.removeFinalizer(persistentVolumeClaimsRef, claim, pvcProtectionFinalizer, () => this.queue.add(key));
       return;
     }

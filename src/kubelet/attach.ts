@@ -19,18 +19,22 @@ export function podAttachSource(runtime: ContainerRuntime): PodExecSource {
     if (!running) throw new PodExecError(400, `container ${name} is not running`);
     return {
       async run(streams, signal) {
+        // kubectl sends its terminal size as soon as it connects, likely before the runtime's socket opens.
+        let size: { width: number; height: number } | undefined;
+        streams.onResize = (latest) => (size = latest);
         const url = await runtime.attach(running.id, { stdin: options.stdin, tty: options.tty, stdout: options.stdout, stderr: options.stderr && !options.tty })
           .catch((error: unknown) => {
             throw new PodExecError(500, `error attaching to container: ${error instanceof Error ? error.message : String(error)}`);
           });
-        return relay(url.replace(/^http/, 'ws'), streams, signal);
+        if (signal.aborted) return { exitCode: 0 };
+        return relay(url.replace(/^http/, 'ws'), streams, signal, () => size);
       },
     };
   };
 }
 
 /** Joins kubectl's streams to the runtime's: output and the final status in, stdin and sizes out. */
-function relay(url: string, streams: PodExecStreams, signal: AbortSignal): Promise<{ exitCode: number }> {
+function relay(url: string, streams: PodExecStreams, signal: AbortSignal, initialSize: () => { width: number; height: number } | undefined): Promise<{ exitCode: number }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, [streamingProtocol]);
     let status: { status?: string; message?: string } | undefined;
@@ -39,9 +43,12 @@ function relay(url: string, streams: PodExecStreams, signal: AbortSignal): Promi
     };
     const stop = (): void => socket.close(1000);
     signal.addEventListener('abort', stop, { once: true });
+    const resize = ({ width, height }: { width: number; height: number }): void => send(channel.resize, Buffer.from(JSON.stringify({ Width: width, Height: height })));
     socket.on('open', () => {
       streams.stdin?.on('data', (chunk: Buffer) => send(channel.stdin, chunk));
-      streams.onResize = ({ width, height }) => send(channel.resize, Buffer.from(JSON.stringify({ Width: width, Height: height })));
+      const size = initialSize();
+      if (size) resize(size);
+      streams.onResize = resize;
     });
     socket.on('message', (data: RawData) => {
       const message = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);

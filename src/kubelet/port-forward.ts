@@ -51,8 +51,15 @@ function dialer(pid: number, tools: PortForwardTools): PodPortDialer {
       allowHalfOpen: true,
       read: () => child.stdout.resume(),
       write: (chunk: Buffer, _encoding, callback) => {
-        if (child.stdin.write(chunk)) callback();
-        else child.stdin.once('drain', () => callback());
+        if (child.stdin.write(chunk)) return callback();
+        // nc may exit instead of draining: either settles the write.
+        const settle = (): void => {
+          child.stdin.off('drain', settle);
+          child.stdin.off('close', settle);
+          callback();
+        };
+        child.stdin.once('drain', settle);
+        child.stdin.once('close', settle);
       },
       final: (callback) => {
         // nc shuts down its sending side when its input ends: the pod's server sees EOF.

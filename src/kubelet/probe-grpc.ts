@@ -48,9 +48,11 @@ export function grpcHealthCheck(host: string, port: number, service: string, tim
       client.close();
       resolve(result);
     };
-    client.waitForReady(Date.now() + timeoutMs, (error) => {
+    // One deadline for connecting and the call together, as kubelet's one context.
+    const deadline = Date.now() + timeoutMs;
+    client.waitForReady(deadline, (error) => {
       if (error) return done({ ok: false, message: `timeout: failed to connect service "${address}" within ${seconds}: ${error.message}` });
-      client.makeUnaryRequest('/grpc.health.v1.Health/Check', encodeRequest, (body: Buffer) => body, service, new Metadata(), { deadline: Date.now() + timeoutMs },
+      client.makeUnaryRequest('/grpc.health.v1.Health/Check', encodeRequest, (body: Buffer) => body, service, new Metadata(), { deadline },
         (callError: ServiceError | null, body?: Buffer) => {
           if (callError) {
             if (callError.code === status.UNIMPLEMENTED) return done({ ok: false, message: `error: this server does not implement the grpc health protocol (grpc.health.v1.Health): ${callError.details}` });

@@ -92,6 +92,13 @@ async function run(spdy: SpdySession, opened: Map<string, SpdyStream>, session: 
   const errorStream = opened.get('error');
   if (errorStream && !errorStream.destroyed) errorStream.end(status);
   for (const [type, stream] of opened) if (type !== 'error' && !stream.destroyed && !stream.writableEnded) stream.end();
-  // The client closes the connection once it has read the status; ours follows shortly after.
-  setTimeout(() => spdy.close(), 1000).unref();
+  // Every stream's output must be on the wire (FIN sent) before the session goes.
+  const sent = [...opened.values()].map((stream) => new Promise<void>((resolve) => {
+    if (stream.destroyed || stream.writableFinished) return resolve();
+    stream.once('finish', resolve);
+    stream.once('close', resolve);
+  }));
+  const patience = new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
+  await Promise.race([Promise.all(sent), patience]);
+  spdy.close();
 }

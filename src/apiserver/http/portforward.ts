@@ -136,18 +136,30 @@ class StreamPairs {
     }
     const connection = this.dial(port);
     let failed = false;
-    connection.on('error', (error: Error) => {
-      if (failed) return;
+    connection.on('error', (error: NodeJS.ErrnoException) => {
+      // A reset after the answer was read (kubectl drops its streams) is not a failure.
+      if (failed || error.code === 'ERR_STREAM_PREMATURE_CLOSE') return;
       failed = true;
       const message = `error forwarding port ${port} to pod ${this.podSandboxId}, uid : ${error.message}`;
       this.log('port-forward failed', { port, error: error.message });
       if (!errorStream.destroyed) errorStream.end(message);
       dataStream.destroy();
     });
-    // Both directions, each ended by its side's FIN: kubectl half-closes when its client does.
-    pipeline(dataStream, connection, () => undefined);
+    // As containerd forwards: once one direction is done the other gets a second, then both close.
+    let closing = false;
+    const closeSoon = (): void => {
+      if (closing) return;
+      closing = true;
+      setTimeout(() => {
+        connection.destroy();
+        if (!dataStream.destroyed && !dataStream.writableEnded) dataStream.end();
+        if (!errorStream.destroyed && !errorStream.writableEnded) errorStream.end();
+      }, 1000).unref();
+    };
+    pipeline(dataStream, connection, () => closeSoon());
     pipeline(connection, dataStream, (error) => {
-      if (!error && !failed && !errorStream.destroyed) errorStream.end();
+      if (!error && !failed && !errorStream.destroyed && !errorStream.writableEnded) errorStream.end();
+      closeSoon();
     });
   }
 }

@@ -23,8 +23,8 @@ export type Frame =
   | { kind: 'data'; streamId: number; flags: number; data: Buffer }
   | { kind: 'control'; type: number; flags: number; payload: Buffer };
 
-/** Frames larger than this are refused: SPDY's length field allows 16 MiB, spdystream never sends that much. */
-const maxPayload = 1 << 24;
+/** Frames larger than this are refused: SPDY's 24-bit length allows 16 MiB; spdystream sends at most 64 KiB. */
+const maxPayload = 1 << 20;
 
 /** Splits a byte stream into frames; bytes that do not yet make a whole frame are kept for the next push. */
 export class FrameReader {

@@ -48,6 +48,19 @@ describe('SPDY/3.1 session', () => {
     assert.throws(() => decodeHeaderBlock(Buffer.from([0, 0, 0, 1, 0, 0, 0, 9])), /truncated/);
   });
 
+  it('expands header blocks larger than the zlib buffer, and refuses ones past 256 KiB', async () => {
+    const sender = new HeaderCompression();
+    const receiver = new HeaderCompression();
+    const big = encodeHeaderBlock(new Map([['x-big', ['y'.repeat(100_000)]]]));
+    assert.deepEqual(await receiver.decompress(await sender.compress(big)), big);
+    // The contexts carry on across blocks.
+    const small = encodeHeaderBlock(new Map([['streamtype', ['data']]]));
+    assert.deepEqual(await receiver.decompress(await sender.compress(small)), small);
+    const bomb = await sender.compress(encodeHeaderBlock(new Map([['x-bomb', ['z'.repeat(300_000)]]])));
+    assert.ok(bomb.length < 2_000, 'a small block on the wire');
+    await assert.rejects(receiver.decompress(bomb), /header block larger than 262144 bytes/);
+  });
+
   it('reassembles frames split anywhere in the byte stream', () => {
     const bytes = Buffer.concat([dataFrame(1, 0, Buffer.from('abc')), pingFrame(7)]);
     const reader = new FrameReader();

@@ -26,7 +26,9 @@ export class SpdyStream extends Duplex {
   }
 
   override _read(): void {
-    // Data is pushed as frames arrive: SPDY/3 flow control is not used by spdystream peers.
+    // Data is pushed as frames arrive (spdystream peers use no SPDY flow control); a full
+    // buffer paused the whole connection, as spdystream's blocking reads do.
+    this.session.unblock(this);
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
@@ -51,12 +53,13 @@ export class SpdyStream extends Duplex {
       void this.session.send(rstStreamFrame(this.id, resetStatus.cancel)).catch(() => undefined);
     }
     this.session.forget(this.id);
+    this.session.unblock(this);
     callback(error);
   }
 
   /** Called by the session for the peer's data. */
   receive(data: Buffer, fin: boolean): void {
-    if (data.length) this.push(data);
+    if (data.length && !this.destroyed && !this.push(data)) this.session.block(this);
     if (fin && !this.finReceived) {
       this.finReceived = true;
       this.push(null);
@@ -86,6 +89,7 @@ export class SpdySession {
   private readonly reader = new FrameReader();
   private readonly compression = new HeaderCompression();
   private readonly streams = new Map<number, SpdyStream>();
+  private readonly blocked = new Set<SpdyStream>();
   private outgoing: Promise<void> = Promise.resolve();
   private incoming: Promise<void> = Promise.resolve();
   private lastStreamId = 0;
@@ -121,6 +125,16 @@ export class SpdySession {
 
   forget(id: number): void {
     this.streams.delete(id);
+  }
+
+  /** A stream whose reader is behind: nothing more is read from the connection until it catches up. */
+  block(stream: SpdyStream): void {
+    this.blocked.add(stream);
+    if (this.blocked.size === 1) this.transport.pause();
+  }
+
+  unblock(stream: SpdyStream): void {
+    if (this.blocked.delete(stream) && this.blocked.size === 0) this.transport.resume();
   }
 
   /** Ends the session politely: GOAWAY, then the transport. */

@@ -2,57 +2,27 @@
 // pod range and cgroup parent, and puts the machine back as it found it, which it asserts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
+import { deletePods, deleteWorkloads, HostGuard, nodeAgentSkip } from './node-harness.js';
 import { eventually, kubectlBinary, TestCluster } from './harness.js';
 
 const bridge = 'litekube-e2e0';
 const podCIDR = '10.42.251.0/24';
 const image = 'litekube.local/busybox:latest';
-/** Processes still in the test's pod cgroups (what a failed test may leave running). */
-function pidsInCgroup(parent: string): number[] {
-  const root = join('/sys/fs/cgroup/pids', parent);
-  const pids = new Set<number>();
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
-  };
-  walk(root);
-  return [...pids];
-}
-
-const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0;
-
-describe('the node agent runs pods with containerd', { skip: canRun ? false : 'needs root and containerd (apt-get install -y containerd runc containernetworking-plugins busybox-static nftables)' }, () => {
+describe('the node agent runs pods with containerd', { skip: nodeAgentSkip }, () => {
   let cluster: TestCluster;
-  let hostBefore: HostState;
+  let host: HostGuard;
   const cgroupParent = `/litekube-e2e-${process.pid}`;
   before(async () => {
-    assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
-    hostBefore = captureHostState();
+    host = new HostGuard(bridge);
     cluster = await TestCluster.start({ timing: { jobBackoffBaseMs: 200 }, nodeAgent: { nodeName: 'e2e-node', bridge, podCIDR, cgroupParent, backOffInitialMs: 500 } });
   });
   after(async () => {
     // Controllers first (or they replace pods), then pods (the agent removes their sandboxes),
     // then the agent and containerd, then whatever a failed test left: processes, mounts, host.
-    let stopError: unknown;
-    if (cluster) {
-      await cluster.kubectl(['delete', 'deployments,replicasets,jobs,statefulsets,daemonsets', '--all', '--cascade=foreground', '--wait=true', '--timeout=60s']);
-      await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await cluster.stop().catch((error: unknown) => (stopError = error));
-    }
-    const strays = [...pidsMentioning(cluster?.dataDir ?? '/nonexistent'), ...pidsInCgroup(cgroupParent)];
-    for (const pid of strays) process.kill(pid, 'SIGKILL');
-    if (strays.length) await sleep(200);
-    const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
-    const { problems } = restoreHostState(hostBefore, [bridge]);
-    if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
-    assert.deepEqual({ strays, mounted, problems, stopError }, { strays: [], mounted: [], problems: [], stopError: undefined }, 'the machine is as it was');
+    await host.putBack(cluster, cgroupParent, [deleteWorkloads, deletePods]);
   });
 
 

@@ -4,18 +4,17 @@
 // Own bridge, pod range and cgroup parent; the machine is put back as found, which it asserts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
 import { busyboxFiles } from '../../src/kubelet/images/busybox.js';
 import { dockerSaveArchive } from '../../src/kubelet/images/docker-save.test-helper.js';
 import { buildImage, type BuiltImage } from '../../src/kubelet/images/oci.js';
+import { deletePods, HostGuard, nodeAgentSkip } from './node-harness.js';
 import { eventually, TestCluster } from './harness.js';
 import { startFakeRegistry, type FakeRegistry } from './fake-registry.js';
 
@@ -34,18 +33,6 @@ function webImage(reference: string, version: string): BuiltImage {
   });
 }
 
-function pidsInCgroup(parent: string): number[] {
-  const root = join('/sys/fs/cgroup/pids', parent);
-  const pids = new Set<number>();
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
-  };
-  walk(root);
-  return [...pids];
-}
-
 /** Runs the built litekube CLI without blocking this process (the cluster runs in it). */
 function litekube(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -55,38 +42,26 @@ function litekube(args: string[]): Promise<{ code: number; stdout: string; stder
   });
 }
 
-const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0 && existsSync('/bin/busybox');
-
-describe('images on the node: image load, rollouts to loaded images, pulls through mirrors with credentials', { skip: canRun ? false : 'needs root, containerd and busybox-static' }, () => {
+describe('images on the node: image load, rollouts to loaded images, pulls through mirrors with credentials', { skip: nodeAgentSkip || (existsSync('/bin/busybox') ? false : 'needs busybox-static') }, () => {
   let cluster: TestCluster;
-  let hostBefore: HostState;
+  let host: HostGuard;
   let work: string;
   let registry: FakeRegistry | undefined;
   const cgroupParent = `/litekube-e2e-images-${process.pid}`;
   const v2 = webImage('litekube.local/web:v2', 'v2');
   const v3 = webImage('litekube.local/web:v3', 'v3');
   before(async () => {
-    assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
-    hostBefore = captureHostState();
+    host = new HostGuard(bridge);
     work = await mkdtemp(join(tmpdir(), 'litekube-e2e-images-'));
     cluster = await TestCluster.start({ nodeAgent: { nodeName, bridge, podCIDR, cgroupParent, backOffInitialMs: 500 } });
   });
   after(async () => {
-    let stopError: unknown;
-    if (cluster) {
-      await cluster.kubectl(['delete', 'deployments', '--all', '--cascade=foreground', '--wait=true', '--timeout=60s']);
-      await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await cluster.stop().catch((error: unknown) => (stopError = error));
+    try {
+      await host.putBack(cluster, cgroupParent, [['delete', 'deployments', '--all', '--cascade=foreground', '--wait=true', '--timeout=60s'], deletePods]);
+    } finally {
+      await registry?.close();
+      if (work) await rm(work, { recursive: true, force: true });
     }
-    await registry?.close();
-    const strays = [...pidsMentioning(cluster?.dataDir ?? '/nonexistent'), ...pidsInCgroup(cgroupParent)];
-    for (const pid of strays) process.kill(pid, 'SIGKILL');
-    if (strays.length) await sleep(200);
-    const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
-    const { problems } = restoreHostState(hostBefore, [bridge]);
-    if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
-    if (work) await rm(work, { recursive: true, force: true });
-    assert.deepEqual({ strays, mounted, problems, stopError }, { strays: [], mounted: [], problems: [], stopError: undefined }, 'the machine is as it was');
   });
 
   it('litekube image load imports an OCI archive and a gzipped docker save archive; bad input gets a clear error', async () => {

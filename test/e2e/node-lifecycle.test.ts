@@ -4,12 +4,9 @@
 // as it was found, which it asserts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
+import { deletePods, HostGuard, nodeAgentSkip } from './node-harness.js';
 import { eventually, TestCluster } from './harness.js';
 
 const bridge = 'litekube-e2e3';
@@ -19,24 +16,10 @@ const image = 'litekube.local/busybox:latest';
 /** First crash-loop back-off: 2 s, 4 s, 8 s … keeps the test short and each step visible. */
 const backOffInitialMs = 2000;
 
-/** Processes still in the test's pod cgroups (what a failed test may leave running). */
-function pidsInCgroup(parent: string): number[] {
-  const root = join('/sys/fs/cgroup/pids', parent);
-  const pids = new Set<number>();
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
-  };
-  walk(root);
-  return [...pids];
-}
-
 /** A cgroup v1 file of the container (containerd's cgroupfs layout: <parent>/<container id>). */
 const cgroupFile = (parent: string, controller: string, containerID: string, file: string): string =>
   readFileSync(join('/sys/fs/cgroup', controller, parent, containerID.replace(/^containerd:\/\//, ''), file), 'utf8').trim();
 
-const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0;
 const cgroupV1Memory = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
 
 interface Terminated {
@@ -48,31 +31,19 @@ interface Terminated {
   containerID: string;
 }
 
-describe('the node agent runs the container lifecycle with containerd', { skip: canRun ? false : 'needs root and containerd (apt-get install -y containerd runc containernetworking-plugins busybox-static nftables)' }, () => {
+describe('the node agent runs the container lifecycle with containerd', { skip: nodeAgentSkip }, () => {
   let cluster: TestCluster;
-  let hostBefore: HostState;
+  let host: HostGuard;
   const cgroupParent = `/litekube-e2e3-${process.pid}`;
   before(async () => {
-    assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
-    hostBefore = captureHostState();
+    host = new HostGuard(bridge);
     cluster = await TestCluster.start({ nodeAgent: { nodeName, bridge, podCIDR, cgroupParent, backOffInitialMs } });
     await eventually(async () => new RegExp(`^${nodeName}\\s+Ready\\s`, 'm').test(await cluster.ok(['get', 'nodes'])), 20_000, 'node Ready');
   });
   after(async () => {
     // Pods first (the agent removes their sandboxes), then the agent and containerd, then
     // whatever a failed test left: processes, mounts, host state.
-    let stopError: unknown;
-    if (cluster) {
-      await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await cluster.stop().catch((error: unknown) => (stopError = error));
-    }
-    const strays = [...pidsMentioning(cluster?.dataDir ?? '/nonexistent'), ...pidsInCgroup(cgroupParent)];
-    for (const pid of strays) process.kill(pid, 'SIGKILL');
-    if (strays.length) await sleep(200);
-    const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
-    const { problems } = restoreHostState(hostBefore, [bridge]);
-    if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
-    assert.deepEqual({ strays, mounted, problems, stopError }, { strays: [], mounted: [], problems: [], stopError: undefined }, 'the machine is as it was');
+    await host.putBack(cluster, cgroupParent, [deletePods]);
   });
 
   it('requests and limits reach the cgroups: cpu shares and quota, memory and memory+swap limits, OOM score', { skip: cgroupV1Memory ? false : 'asserts cgroup v1 files' }, async () => {

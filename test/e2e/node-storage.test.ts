@@ -4,33 +4,16 @@
 // bridge, pod range and cgroup parent; the machine is put back as found, which it asserts.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { captureHostState, linkNames, mountsUnder, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
+import { mountsUnder } from '../../src/kubelet/containerd/host-state.js';
+import { deletePods, HostGuard, nodeAgentSkip } from './node-harness.js';
 import { eventually, TestCluster } from './harness.js';
 
 const bridge = 'litekube-e2e4';
 const podCIDR = '10.42.254.0/24';
 const nodeName = 'e2e-storage';
 const image = 'litekube.local/busybox:latest';
-
-/** Processes still in the test's pod cgroups (what a failed test may leave running). */
-function pidsInCgroup(parent: string): number[] {
-  const root = join('/sys/fs/cgroup/pids', parent);
-  const pids = new Set<number>();
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
-  };
-  walk(root);
-  return [...pids];
-}
-
-const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0;
 
 const podUsing = (name: string, claim: string, command: string): string => `apiVersion: v1
 kind: Pod
@@ -46,13 +29,12 @@ spec:
   volumes: [{name: data, persistentVolumeClaim: {claimName: ${claim}}}]
 `;
 
-describe('volumes on the node agent: local-path claims and memory emptyDirs', { skip: canRun ? false : 'needs root and containerd (apt-get install -y containerd runc containernetworking-plugins busybox-static nftables)' }, () => {
+describe('volumes on the node agent: local-path claims and memory emptyDirs', { skip: nodeAgentSkip }, () => {
   let cluster: TestCluster;
-  let hostBefore: HostState;
+  let host: HostGuard;
   const cgroupParent = `/litekube-e2e-storage-${process.pid}`;
   before(async () => {
-    assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
-    hostBefore = captureHostState();
+    host = new HostGuard(bridge);
     cluster = await TestCluster.start({ nodeAgent: { nodeName, bridge, podCIDR, cgroupParent, backOffInitialMs: 500 } });
     await eventually(async () => new RegExp(`^${nodeName}\\s+Ready\\s`, 'm').test(await cluster.ok(['get', 'nodes'])), 20_000, 'node Ready');
   });
@@ -60,19 +42,7 @@ describe('volumes on the node agent: local-path claims and memory emptyDirs', { 
     // Pods first (the agent removes their sandboxes and unmounts their volumes), then claims
     // (their volumes and directories go), then the agent and containerd, then whatever a failed
     // test left: processes, mounts, host state.
-    let stopError: unknown;
-    if (cluster) {
-      await cluster.kubectl(['delete', 'pods', '--all', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await cluster.kubectl(['delete', 'pvc', '--all', '--wait=true', '--timeout=30s']);
-      await cluster.stop().catch((error: unknown) => (stopError = error));
-    }
-    const strays = [...pidsMentioning(cluster?.dataDir ?? '/nonexistent'), ...pidsInCgroup(cgroupParent)];
-    for (const pid of strays) process.kill(pid, 'SIGKILL');
-    if (strays.length) await sleep(200);
-    const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
-    const { problems } = restoreHostState(hostBefore, [bridge]);
-    if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
-    assert.deepEqual({ strays, mounted, problems, stopError }, { strays: [], mounted: [], problems: [], stopError: undefined }, 'the machine is as it was');
+    await host.putBack(cluster, cgroupParent, [deletePods, ['delete', 'pvc', '--all', '--wait=true', '--timeout=30s']]);
   });
 
   it('kubectl get storageclass shows local-path as the default', async () => {

@@ -3,12 +3,10 @@
 // server. Its own bridge, pod range, node name and cgroup parent; the machine is left as found.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { captureHostState, linkNames, pidsMentioning, restoreHostState, unmountUnder, type HostState } from '../../src/kubelet/containerd/host-state.js';
+import { HostGuard, nodeAgentSkip } from './node-harness.js';
 import { eventually, TestCluster } from './harness.js';
 
 const bridge = 'litekube-e2e5';
@@ -17,30 +15,14 @@ const nodeName = 'e2e-tokens';
 const image = 'litekube.local/busybox:latest';
 const mountPath = '/var/run/secrets/kubernetes.io/serviceaccount';
 
-/** Processes still in the test's pod cgroups (what a failed test may leave running). */
-function pidsInCgroup(parent: string): number[] {
-  const root = join('/sys/fs/cgroup/pids', parent);
-  const pids = new Set<number>();
-  const walk = (dir: string): void => {
-    if (!existsSync(dir)) return;
-    for (const line of readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n')) if (line.trim()) pids.add(Number(line));
-    for (const entry of readdirSync(dir, { withFileTypes: true })) if (entry.isDirectory()) walk(join(dir, entry.name));
-  };
-  walk(root);
-  return [...pids];
-}
-
-const canRun = process.getuid?.() === 0 && spawnSync('containerd', ['--version'], { stdio: 'ignore' }).status === 0;
-
-describe('pods read their service account token and use it', { skip: canRun ? false : 'needs root and containerd (apt-get install -y containerd runc containernetworking-plugins busybox-static nftables)' }, () => {
+describe('pods read their service account token and use it', { skip: nodeAgentSkip }, () => {
   let cluster: TestCluster;
-  let hostBefore: HostState;
+  let host: HostGuard;
   /** Environment for kubectl with no credentials of its own: only --token authenticates. */
   let tokenOnly: Record<string, string>;
   const cgroupParent = `/litekube-e2e-tokens-${process.pid}`;
   before(async () => {
-    assert.ok(!linkNames().includes(bridge), `${bridge} exists: another run is active or one leaked it`);
-    hostBefore = captureHostState();
+    host = new HostGuard(bridge);
     cluster = await TestCluster.start({ nodeAgent: { nodeName, bridge, podCIDR, cgroupParent, backOffInitialMs: 500 } });
     const kubeconfig = join(cluster.dataDir, 'token-only.yaml');
     await writeFile(kubeconfig, [
@@ -55,18 +37,7 @@ describe('pods read their service account token and use it', { skip: canRun ? fa
   after(async () => {
     // Pods first (the agent removes their sandboxes), then the agent and containerd, then
     // whatever a failed test left: processes, mounts, host state.
-    let stopError: unknown;
-    if (cluster) {
-      await cluster.kubectl(['delete', 'pods', '--all', '-A', '--grace-period=1', '--wait=true', '--timeout=60s']);
-      await cluster.stop().catch((error: unknown) => (stopError = error));
-    }
-    const strays = [...pidsMentioning(cluster?.dataDir ?? '/nonexistent'), ...pidsInCgroup(cgroupParent)];
-    for (const pid of strays) process.kill(pid, 'SIGKILL');
-    if (strays.length) await sleep(200);
-    const mounted = cluster ? unmountUnder(cluster.dataDir) : [];
-    const { problems } = restoreHostState(hostBefore, [bridge]);
-    if (cluster) await rm(cluster.dataDir, { recursive: true, force: true });
-    assert.deepEqual({ strays, mounted, problems, stopError }, { strays: [], mounted: [], problems: [], stopError: undefined }, 'the machine is as it was');
+    await host.putBack(cluster, cgroupParent, [['delete', 'pods', '--all', '-A', '--grace-period=1', '--wait=true', '--timeout=60s']]);
   });
 
   it('a container finds token, ca.crt and namespace at the service account path; the token lets the host list pods until the pod goes', async () => {

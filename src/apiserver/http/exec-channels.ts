@@ -1,8 +1,11 @@
 /**
  * The remotecommand channel protocol over WebSocket (k8s.io/apimachinery
  * pkg/util/remotecommand, v4/v5): every binary message starts with its stream's byte. Pure
- * functions, so the framing and the Status texts kubectl parses are testable without a socket.
+ * functions, so the framing and the Status texts kubectl parses are testable without a socket;
+ * and the run that ends with that Status, shared with the SPDY transport.
  */
+import { PodExecError, type PodExecSession, type PodExecStreams } from '../../api/exec.js';
+import type { Logger } from './context.js';
 
 export const channel = { stdin: 0, stdout: 1, stderr: 2, error: 3, resize: 4, close: 255 } as const;
 
@@ -69,4 +72,16 @@ export function internalErrorStatus(message: string): string {
     details: { causes: [{ message }] },
     code: 500,
   });
+}
+
+/** Runs the session to its end and gives the Status (JSON) the error channel or stream carries. */
+export async function runToStatus(session: PodExecSession, streams: PodExecStreams, signal: AbortSignal, command: string[], log: Logger): Promise<string> {
+  try {
+    const { exitCode } = await session.run(streams, signal);
+    return exitStatus(command, exitCode);
+  } catch (error: unknown) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof PodExecError)) log('exec failed', { error: message });
+    return internalErrorStatus(message);
+  }
 }

@@ -1,8 +1,8 @@
 import type { Duplex } from 'node:stream';
-import { PodExecError, type PodExecOptions, type PodExecSession, type PodExecStreams } from '../../api/exec.js';
+import { type PodExecOptions, type PodExecSession, type PodExecStreams } from '../../api/exec.js';
 import { StatusError } from '../errors.js';
 import type { Logger } from './context.js';
-import { exitStatus, internalErrorStatus } from './exec-channels.js';
+import { runToStatus } from './exec-channels.js';
 import { SpdySession, type SpdyStream } from './spdy/session.js';
 
 /** The remotecommand version served over SPDY: v4 carries the final Status as JSON, as WebSocket v4/v5 do. */
@@ -80,15 +80,7 @@ async function run(spdy: SpdySession, opened: Map<string, SpdyStream>, session: 
     });
   }
   spdy.onClose(() => abort.abort());
-  let status: string;
-  try {
-    const { exitCode } = await session.run(streams, abort.signal);
-    status = exitStatus(options.command, exitCode);
-  } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof PodExecError)) log('exec failed', { error: message });
-    status = internalErrorStatus(message);
-  }
+  const status = await runToStatus(session, streams, abort.signal, options.command, log);
   const errorStream = opened.get('error');
   if (errorStream && !errorStream.destroyed) errorStream.end(status);
   for (const [type, stream] of opened) if (type !== 'error' && !stream.destroyed && !stream.writableEnded) stream.end();

@@ -3,7 +3,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { execContainer, PodExecError, type PodExecOptions, type PodExecSession, type PodExecSource } from '../../api/exec.js';
 import { badRequest, methodNotAllowed, StatusError } from '../errors.js';
 import type { Logger, ResourceCall, SubresourceHandler } from './context.js';
-import { channel, execProtocols, exitStatus, frame, internalErrorStatus, parseClientMessage, pickProtocol, type ExecProtocol } from './exec-channels.js';
+import { channel, execProtocols, frame, parseClientMessage, pickProtocol, runToStatus, type ExecProtocol } from './exec-channels.js';
 import { booleanParam } from './query.js';
 import { negotiateSpdyExec, serveSpdyExec } from './exec-spdy.js';
 import { pendingUpgrade } from './upgrade.js';
@@ -120,15 +120,7 @@ async function serveSession(socket: WebSocket, protocol: ExecProtocol, session: 
     abort.abort();
   });
   socket.on('error', () => abort.abort());
-  let status: string;
-  try {
-    const { exitCode } = await session.run(streams, abort.signal);
-    status = exitStatus(options.command, exitCode);
-  } catch (error: unknown) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (!(error instanceof PodExecError)) log('exec failed', { error: message });
-    status = internalErrorStatus(message);
-  }
+  const status = await runToStatus(session, streams, abort.signal, options.command, log);
   send(channel.error, Buffer.from(status));
   // A normal closure: kubectl's readers then see EOF rather than an error.
   if (socket.readyState === socket.OPEN) socket.close(1000);

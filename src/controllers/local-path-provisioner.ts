@@ -22,7 +22,8 @@ import {
 } from '../api/storage.js';
 import { EventRecorder, Informer, type Client } from '../client/index.js';
 import { WorkQueue } from './queue.js';
-import { errorMessage, isConflict, isNotFound, splitKey, statusCode, type Log } from './owners.js';
+import { claimKey, syncStorageKey, volumeKey } from './storage-keys.js';
+import { errorMessage, isNotFound, statusCode, type Log } from './owners.js';
 import { persistentVolumeClaimsRef, persistentVolumesRef, storageClassesRef } from './persistent-volume.js';
 
 export const localPathProvisioner = 'rancher.io/local-path';
@@ -80,9 +81,9 @@ export class LocalPathProvisioner {
     this.claims = new Informer<PersistentVolumeClaim>(this.client, persistentVolumeClaimsRef, undefined, { log: this.log });
     this.volumes = new Informer<PersistentVolume>(this.client, persistentVolumesRef, undefined, { log: this.log });
     this.classes = new Informer<StorageClass>(this.client, storageClassesRef, undefined, { log: this.log });
-    const onClaim = (claim: PersistentVolumeClaim): void => this.queue.add(`claim:${claim.metadata.namespace ?? ''}/${claim.metadata.name ?? ''}`);
+    const onClaim = (claim: PersistentVolumeClaim): void => this.queue.add(claimKey(claim.metadata.namespace ?? '', claim.metadata.name ?? ''));
     this.claims.on({ add: onClaim, update: (_old, claim) => onClaim(claim) });
-    const onVolume = (volume: PersistentVolume): void => this.queue.add(`volume:${volume.metadata.name ?? ''}`);
+    const onVolume = (volume: PersistentVolume): void => this.queue.add(volumeKey(volume.metadata.name ?? ''));
     this.volumes.on({ add: onVolume, update: (_old, volume) => onVolume(volume) });
   }
 
@@ -102,20 +103,17 @@ export class LocalPathProvisioner {
     }
   }
 
-  private async sync(key: string): Promise<void> {
-    try {
-      if (key.startsWith('volume:')) {
-        const volume = this.volumes.get(undefined, key.slice('volume:'.length));
+  private sync(key: string): Promise<void> {
+    return syncStorageKey(key, {
+      volume: async (name) => {
+        const volume = this.volumes.get(undefined, name);
         if (volume) await this.syncVolume(volume);
-      } else {
-        const { namespace, name } = splitKey(key.slice('claim:'.length));
+      },
+      claim: async (namespace, name) => {
         const claim = this.claims.get(namespace, name);
         if (claim) await this.syncClaim(claim);
-      }
-    } catch (error: unknown) {
-      if (isNotFound(error) || isConflict(error)) return;
-      throw error;
-    }
+      },
+    });
   }
 
   /** The directory of a claim's volume. */

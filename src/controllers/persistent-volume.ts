@@ -17,7 +17,8 @@ import {
 import { kubeTime } from '../api/time.js';
 import { EventRecorder, Informer, type Client, type ResourceRef } from '../client/index.js';
 import { WorkQueue } from './queue.js';
-import { errorMessage, isConflict, isNotFound, splitKey, type Log } from './owners.js';
+import { claimKey, syncStorageKey, volumeKey } from './storage-keys.js';
+import { errorMessage, isConflict, isNotFound, type Log } from './owners.js';
 
 export const persistentVolumesRef: ResourceRef = { apiVersion: 'v1', plural: 'persistentvolumes' };
 export const persistentVolumeClaimsRef: ResourceRef = { apiVersion: 'v1', plural: 'persistentvolumeclaims' };
@@ -36,8 +37,6 @@ export interface PersistentVolumeControllerOptions {
   resyncMs?: number;
 }
 
-const claimKey = (namespace: string, name: string): string => `claim:${namespace}/${name}`;
-const volumeKey = (name: string): string => `volume:${name}`;
 const hasAnnotation = (object: KubeObject, key: string): boolean => object.metadata.annotations?.[key] !== undefined;
 const claimRef = (claim: PersistentVolumeClaim): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolumeClaim', metadata: claim.metadata });
 const volumeRef = (volume: PersistentVolume): KubeObject => ({ apiVersion: 'v1', kind: 'PersistentVolume', metadata: volume.metadata });
@@ -95,21 +94,17 @@ export class PersistentVolumeController {
     for (const claim of this.claims.list()) this.queue.add(claimKey(claim.metadata.namespace ?? '', claim.metadata.name ?? ''));
   }
 
-  private async sync(key: string): Promise<void> {
-    try {
-      if (key.startsWith('volume:')) {
-        const volume = this.volumes.get(undefined, key.slice('volume:'.length));
+  private sync(key: string): Promise<void> {
+    return syncStorageKey(key, {
+      volume: async (name) => {
+        const volume = this.volumes.get(undefined, name);
         if (volume) await this.syncVolume(volume);
-      } else {
-        const { namespace, name } = splitKey(key.slice('claim:'.length));
+      },
+      claim: async (namespace, name) => {
         const claim = this.claims.get(namespace, name);
         if (claim) await this.syncClaim(claim);
-      }
-    } catch (error: unknown) {
-      // Gone or changed meanwhile: the informer brings the news and another sync.
-      if (isNotFound(error) || isConflict(error)) return;
-      throw error;
-    }
+      },
+    });
   }
 
   // ---- claims ----

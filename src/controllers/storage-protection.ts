@@ -7,6 +7,7 @@ import type { KubeObject } from '../api/types.js';
 import { pvcProtectionFinalizer, pvProtectionFinalizer, type PersistentVolume, type PersistentVolumeClaim } from '../api/storage.js';
 import { Informer, type Client, type ResourceRef } from '../client/index.js';
 import { WorkQueue } from './queue.js';
+import { claimKey, volumeKey } from './storage-keys.js';
 import { isConflict, isNotFound, splitKey, type Log } from './owners.js';
 import { persistentVolumeClaimsRef, persistentVolumesRef } from './persistent-volume.js';
 
@@ -22,8 +23,6 @@ export interface StorageProtectionControllerOptions {
   log?: Log;
 }
 
-const claimKey = (namespace: string, name: string): string => `claim:${namespace}/${name}`;
-const volumeKey = (name: string): string => `volume:${name}`;
 
 /**
  * The claims a pod holds, as kube's podUsesPVC counts them: once scheduled (kubelet refuses an

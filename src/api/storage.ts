@@ -146,3 +146,27 @@ export function findMatchingVolume(claim: PersistentVolumeClaim, volumes: Iterab
   }
   return smallest;
 }
+
+/** A pod volume with a claim made for it (generic ephemeral volume). */
+interface EphemeralVolume {
+  name?: string;
+  ephemeral?: { volumeClaimTemplate?: { metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> }; spec?: Record<string, unknown> } };
+  persistentVolumeClaim?: { claimName?: string };
+}
+
+/** The claim of a generic ephemeral volume: `<pod name>-<volume name>` (ephemeral.VolumeClaimName). */
+export const ephemeralClaimName = (podName: string, volumeName: string): string => `${podName}-${volumeName}`;
+
+/**
+ * The claims a pod's volumes name: persistentVolumeClaim ones and those of generic ephemeral
+ * volumes, with which is which (an ephemeral claim must be owned by the pod).
+ */
+export function podClaims(pod: KubeObject): Array<{ name: string; ephemeral: boolean }> {
+  const volumes = ((pod.spec ?? {}) as { volumes?: EphemeralVolume[] }).volumes ?? [];
+  const claims: Array<{ name: string; ephemeral: boolean }> = [];
+  for (const volume of volumes) {
+    if (volume.persistentVolumeClaim?.claimName) claims.push({ name: volume.persistentVolumeClaim.claimName, ephemeral: false });
+    else if (volume.ephemeral && volume.name) claims.push({ name: ephemeralClaimName(pod.metadata.name ?? '', volume.name), ephemeral: true });
+  }
+  return claims;
+}

@@ -10,6 +10,7 @@ import { LocalPathProvisioner } from '../controllers/local-path-provisioner.js';
 import { NodeLifecycleController } from '../controllers/node-lifecycle.js';
 import { PersistentVolumeController } from '../controllers/persistent-volume.js';
 import { StorageProtectionController } from '../controllers/storage-protection.js';
+import { EphemeralVolumeController } from '../controllers/ephemeral-volume.js';
 import { ReplicaSetController } from '../controllers/replicaset.js';
 import { ResourceQuotaController } from '../controllers/resource-quota.js';
 import { RootCACertPublisher } from '../controllers/root-ca-publisher.js';
@@ -46,6 +47,7 @@ export function runControllers(
     ...storage,
     new PersistentVolumeController({ client: controllers, log }).run(signal),
     new StorageProtectionController({ client: controllers, log }).run(signal),
+    new EphemeralVolumeController({ client: controllers, log }).run(signal),
     new ServiceAccountsController({ client: controllers, log }).run(signal),
     ...(rootCA ? [new RootCACertPublisher({ client: controllers, rootCA, log }).run(signal)] : []),
     new GarbageCollector({ client: controllers, resources, log }).run(signal),

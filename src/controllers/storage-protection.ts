@@ -4,7 +4,7 @@
  * When that no longer holds, the finalizer goes and the deletion completes.
  */
 import type { KubeObject } from '../api/types.js';
-import { pvcProtectionFinalizer, pvProtectionFinalizer, type PersistentVolume, type PersistentVolumeClaim } from '../api/storage.js';
+import { podClaims, pvcProtectionFinalizer, pvProtectionFinalizer, type PersistentVolume, type PersistentVolumeClaim } from '../api/storage.js';
 import { Informer, type Client, type ResourceRef } from '../client/index.js';
 import { WorkQueue } from './queue.js';
 import { claimKey, volumeKey } from './storage-keys.js';
@@ -26,11 +26,13 @@ export interface StorageProtectionControllerOptions {
 
 /**
  * The claims a pod holds, as kube's podUsesPVC counts them: once scheduled (kubelet refuses an
- * unscheduled one a deleting claim), finished or not, until the pod object is gone.
+ * unscheduled one a deleting claim), until the pod object is gone; an ephemeral volume's claim
+ * only until the pod has finished.
  */
 function claimsInUse(pod: Pod): string[] {
   if (!pod.spec?.nodeName) return [];
-  return (pod.spec.volumes ?? []).map((v) => v.persistentVolumeClaim?.claimName).filter((n): n is string => !!n);
+  const finished = pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+  return podClaims(pod).filter((c) => !c.ephemeral || !finished).map((c) => c.name);
 }
 
 export class StorageProtectionController {
@@ -55,9 +57,7 @@ export class StorageProtectionController {
     this.volumes.on({ add: volumeChanged, update: (_old, volume) => volumeChanged(volume) });
     // A pod that finishes or goes may free the claims it used.
     const podChanged = (pod: Pod): void => {
-      for (const name of pod.spec?.volumes?.map((v) => v.persistentVolumeClaim?.claimName) ?? []) {
-        if (name) this.queue.add(claimKey(pod.metadata.namespace ?? '', name));
-      }
+      for (const claim of podClaims(pod)) this.queue.add(claimKey(pod.metadata.namespace ?? '', claim.name));
     };
     this.pods.on({ update: (_old, pod) => podChanged(pod), delete: podChanged });
   }

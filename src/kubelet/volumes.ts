@@ -1,3 +1,4 @@
+import { ephemeralClaimName } from '../api/storage.js';
 import { execFile } from 'node:child_process';
 import { chmod, mkdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -110,6 +111,10 @@ async function setUpVolume(pod: KubeObject, podDir: string, volume: Volume, fact
   }
   const claim = (volume as { persistentVolumeClaim?: { claimName?: string } }).persistentVolumeClaim;
   if (claim?.claimName) return claimPath(namespace, claim.claimName, read, mounted);
+  if ((volume as { ephemeral?: unknown }).ephemeral) {
+    // A generic ephemeral volume: the claim the ephemeral volume controller made for this pod.
+    return claimPath(namespace, ephemeralClaimName(pod.metadata.name ?? '', volume.name), read, mounted, pod.metadata.uid);
+  }
   throw new Error('unsupported volume type');
 }
 
@@ -165,12 +170,16 @@ async function hostPath(path: string, type: string): Promise<string> {
 
 /**
  * A bound claim's volume, when it is a hostPath or local volume (what a single-host cluster
- * provisions). `mounted`: the pod's volumes were set up before. An unbound or missing claim is a ClaimError, worded as kubelet's populator.
+ * provisions). `mounted`: the pod's volumes were set up before; `ownerUid`: an ephemeral
+ * volume's claim must be the pod's own. An unbound or missing claim is a ClaimError, worded as kubelet's populator.
  */
-async function claimPath(namespace: string, claimName: string, read: ReadObject, mounted: boolean): Promise<string> {
+async function claimPath(namespace: string, claimName: string, read: ReadObject, mounted: boolean, ownerUid?: string): Promise<string> {
   const failed = (message: string): ClaimError => new ClaimError(`error processing PVC ${namespace}/${claimName}: ${message}`);
   const claim = await read('persistentvolumeclaims', namespace, claimName);
   if (!claim) throw failed(`failed to fetch PVC from API server: persistentvolumeclaims "${claimName}" not found`);
+  if (ownerUid !== undefined && !claim.metadata.ownerReferences?.some((o) => o.controller && o.uid === ownerUid)) {
+    throw failed(`PVC ${namespace}/${claimName} was not created for the pod`);
+  }
   // Only a pod about to start is refused: one running keeps its mounted claim (the
   // pvc-protection finalizer holds the claim until the pod is gone).
   if (claim.metadata.deletionTimestamp && !mounted) throw failed(`can't start pod because PVC ${namespace}/${claimName} is being deleted`);

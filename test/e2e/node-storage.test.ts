@@ -103,6 +103,33 @@ spec:
     await cluster.ok(['delete', 'pod', 'orphan', '--wait=true', '--timeout=30s']);
   });
 
+  it('a generic ephemeral volume gets a claim owned by its pod, provisioned on the node, gone with the pod', async () => {
+    await cluster.ok(['apply', '-f', '-'], { input: `apiVersion: v1
+kind: Pod
+metadata: {name: eph}
+spec:
+  terminationGracePeriodSeconds: 1
+  containers:
+    - name: app
+      image: ${image}
+      imagePullPolicy: Never
+      command: [sh, -c, "echo scratch > /scratch/file && exec sleep 3600"]
+      volumeMounts: [{name: scratch, mountPath: /scratch}]
+  volumes:
+    - name: scratch
+      ephemeral:
+        volumeClaimTemplate:
+          spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 16Mi}}}
+` });
+    await cluster.ok(['wait', '--for=condition=Ready', 'pod/eph', '--timeout=60s']);
+    assert.equal(await cluster.ok(['get', 'pvc', 'eph-scratch', '-o', 'jsonpath={.status.phase} {.spec.storageClassName} {.metadata.ownerReferences[0].kind}/{.metadata.ownerReferences[0].name}']), 'Bound local-path Pod/eph');
+    assert.equal(await cluster.ok(['exec', 'eph', '--', 'cat', '/scratch/file']), 'scratch\n');
+    const volume = await cluster.ok(['get', 'pvc', 'eph-scratch', '-o', 'jsonpath={.spec.volumeName}']);
+    await cluster.ok(['delete', 'pod', 'eph', '--grace-period=1', '--wait=true', '--timeout=30s']);
+    await cluster.ok(['wait', '--for=delete', 'pvc/eph-scratch', '--timeout=30s']);
+    await eventually(async () => (await cluster.kubectl(['get', 'pv', volume])).code !== 0, 15_000, 'the volume deleted');
+  });
+
   it('an emptyDir with medium Memory is a tmpfs of its sizeLimit, unmounted when the pod goes', async () => {
     await cluster.ok(['apply', '-f', '-'], { input: `apiVersion: v1
 kind: Pod

@@ -3,7 +3,7 @@
 // that waited get volume.kubernetes.io/selected-node and the pod is bound only once they are
 // (kube's PreFilter, Filter and PreBind of the plugin).
 import {
-  annSelectedNode, claimClass, findMatchingVolume, isDelayedBinding, volumeFitsNode,
+  annSelectedNode, claimClass, findMatchingVolume, isDelayedBinding, podClaims, volumeFitsNode,
   type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '../../api/storage.js';
 import type { NodeSelectorTerm } from '../../api/scheduling.js';
@@ -35,8 +35,7 @@ export interface PodVolumes {
 }
 
 export function podClaimNames(pod: Pod): string[] {
-  const volumes = (pod.spec?.volumes ?? []) as Array<{ persistentVolumeClaim?: { claimName?: string } }>;
-  return volumes.map((v) => v.persistentVolumeClaim?.claimName).filter((name): name is string => !!name);
+  return podClaims(pod).map((c) => c.name);
 }
 
 /** PreFilter: the pod's volume facts, a rejection for every node, or null when it uses no claim. */
@@ -46,9 +45,14 @@ export function volumeBindingPreFilter(pod: Pod, listers: VolumeListers): { volu
   const namespace = pod.metadata.namespace ?? 'default';
   const facts: PodVolumes = { boundTerms: [], delayed: [], listers };
   let unboundImmediate = false;
+  const ephemeral = new Set(podClaims(pod).filter((c) => c.ephemeral).map((c) => c.name));
   for (const name of names) {
     const claim = listers.claim(namespace, name);
+    if (!claim && ephemeral.has(name)) return { rejected: unresolvable(VOLUME_BINDING, `waiting for ephemeral volume controller to create the persistentvolumeclaim "${name}"`) };
     if (!claim) return { rejected: unresolvable(VOLUME_BINDING, `persistentvolumeclaim "${name}" not found`) };
+    if (ephemeral.has(name) && !claim.metadata.ownerReferences?.some((o) => o.controller && o.uid === pod.metadata.uid)) {
+      return { rejected: unresolvable(VOLUME_BINDING, `PVC ${namespace}/${name} was not created for pod ${namespace}/${pod.metadata.name ?? ''} (pod is not owner)`) };
+    }
     if (claim.status?.phase === 'Lost') return { rejected: unresolvable(VOLUME_BINDING, `persistentvolumeclaim "${name}" bound to non-existent persistentvolume "${claim.spec?.volumeName ?? ''}"`) };
     if (claim.metadata.deletionTimestamp) return { rejected: unresolvable(VOLUME_BINDING, `persistentvolumeclaim "${name}" is being deleted`) };
     const volumeName = claim.spec?.volumeName;

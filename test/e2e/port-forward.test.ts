@@ -73,11 +73,16 @@ describe('kubectl port-forward', () => {
     const pods = plane.server.registry.definitionFor('', 'Pod')!;
     const user = { name: 'admin', groups: ['system:masters'] };
     await plane.server.registry.create(pods, 'default', {
-      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web' },
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } },
       spec: { nodeName: 'n1', containers: [{ name: 'web', image: 'busybox', ports: [{ containerPort: 8080 }] }] },
     }, { user });
     const stored = await plane.server.registry.get(pods, 'default', 'web');
     await plane.server.registry.update(pods, 'default', 'web', { ...stored, status: { phase: 'Running' } }, { user }, 'status');
+    const services = plane.server.registry.definitionFor('', 'Service')!;
+    await plane.server.registry.create(services, 'default', {
+      apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] },
+    }, { user });
   });
 
   after(async () => {
@@ -120,6 +125,14 @@ describe('kubectl port-forward', () => {
     await eventually(async () => forward.child.exitCode !== null, 10_000, 'kubectl to stop');
     assert.equal(forward.child.exitCode, 1);
     assert.match(forward.output(), /error: lost connection to pod/);
+  });
+
+  it('forwards to a Service: kubectl picks one of its pods and maps the port to the target port', async () => {
+    const local = await freePort();
+    const forward = portForward(['svc/web', `${local}:80`]);
+    await eventually(async () => forward.output().includes(`Forwarding from 127.0.0.1:${local} -> 8080`), 10_000, 'kubectl forwarding');
+    assert.equal(await ask(local, 'via service'), 'VIA SERVICE');
+    forward.child.kill('SIGTERM');
   });
 
   it('answers a pod that does not exist with NotFound', async () => {

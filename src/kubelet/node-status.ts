@@ -1,7 +1,7 @@
 import { arch, hostname, networkInterfaces, platform, release } from 'node:os';
 import type { KubeObject } from '../api/types.js';
+import { nodeConditions, type Pressure } from '../api/node-conditions.js';
 import type { MachineSample } from './machine.js';
-import { kubeTime } from './util.js';
 
 export const nodesRef = { apiVersion: 'v1', plural: 'nodes' };
 
@@ -48,39 +48,12 @@ export function nodeObject(facts: NodeFacts): KubeObject {
 /** kubelet's default hard eviction thresholds: memory.available<100Mi, nodefs.available<10%. */
 export const evictionHard = { memoryAvailableBytes: 100 * 2 ** 20, filesystemAvailableFraction: 0.1 };
 
-/** What the machine's free memory and disk say about pressure. */
-export interface Pressure {
-  memory: boolean;
-  disk: boolean;
-}
-
 export function pressureOf(machine: MachineSample | undefined): Pressure {
   if (!machine) return { memory: false, disk: false };
   return {
     memory: machine.memoryAvailableBytes < evictionHard.memoryAvailableBytes,
     disk: machine.filesystemBytes > 0 && machine.filesystemAvailableBytes < machine.filesystemBytes * evictionHard.filesystemAvailableFraction,
   };
-}
-
-/** kubelet's node conditions, keeping transition times of unchanged ones (as its setters do). */
-export function nodeConditions(now: Date, previous: unknown[] = [], pressure: Pressure = { memory: false, disk: false }): Record<string, unknown>[] {
-  const time = kubeTime(now);
-  const wanted = [
-    pressure.memory
-      ? { type: 'MemoryPressure', status: 'True', reason: 'KubeletHasInsufficientMemory', message: 'kubelet has insufficient memory available' }
-      : { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-    pressure.disk
-      ? { type: 'DiskPressure', status: 'True', reason: 'KubeletHasDiskPressure', message: 'kubelet has disk pressure' }
-      : { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-    // kubelet has no default PID eviction threshold: without one there is no PID pressure.
-    { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-    { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
-  ];
-  return wanted.map((condition) => {
-    const old = previous.find((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && (c as Record<string, unknown>).type === condition.type);
-    const kept = old && old.status === condition.status && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : time;
-    return { ...condition, lastHeartbeatTime: time, lastTransitionTime: kept };
-  });
 }
 
 const kibibytes = (bytes: number): string => `${Math.floor(bytes / 1024)}Ki`;

@@ -1,6 +1,6 @@
+import { nodeConditions } from '../api/node-conditions.js';
 import type { KubeObject } from '../api/types.js';
 import { internalIpFor, podCidrFor } from './addresses.js';
-import { kubeTime } from './time.js';
 
 export const nodesRef = { apiVersion: 'v1', plural: 'nodes' };
 
@@ -11,15 +11,6 @@ export interface NodeCapacity {
 }
 
 export const defaultCapacity: NodeCapacity = { cpu: '4', memory: '8Gi', pods: '110' };
-
-export interface NodeCondition {
-  type: string;
-  status: 'True' | 'False' | 'Unknown';
-  lastHeartbeatTime: string;
-  lastTransitionTime: string;
-  reason: string;
-  message: string;
-}
 
 /** The Node object a kubelet registers (spec and metadata; status is written separately). */
 export function nodeObject(name: string, index: number): KubeObject {
@@ -46,32 +37,13 @@ export function nodeObject(name: string, index: number): KubeObject {
   };
 }
 
-/**
- * The healthy conditions kubelet posts, in kubelet's order and wording. Transition times
- * are kept from `previous` when the status did not change, as kubelet's setters do.
- */
-export function healthyConditions(now: Date, previous: unknown[] = []): NodeCondition[] {
-  const time = kubeTime(now);
-  const wanted: Array<Omit<NodeCondition, 'lastHeartbeatTime' | 'lastTransitionTime'>> = [
-    { type: 'MemoryPressure', status: 'False', reason: 'KubeletHasSufficientMemory', message: 'kubelet has sufficient memory available' },
-    { type: 'DiskPressure', status: 'False', reason: 'KubeletHasNoDiskPressure', message: 'kubelet has no disk pressure' },
-    { type: 'PIDPressure', status: 'False', reason: 'KubeletHasSufficientPID', message: 'kubelet has sufficient PID available' },
-    { type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'kubelet is posting ready status' },
-  ];
-  return wanted.map((condition) => {
-    const old = previous.find((c): c is Record<string, unknown> => typeof c === 'object' && c !== null && (c as Record<string, unknown>).type === condition.type);
-    const kept = old && old.status === condition.status && typeof old.lastTransitionTime === 'string' ? old.lastTransitionTime : time;
-    return { ...condition, lastHeartbeatTime: time, lastTransitionTime: kept };
-  });
-}
-
 /** The full node status of a healthy simulated node. */
 export function nodeStatus(name: string, index: number, capacity: NodeCapacity, now: Date, previousConditions: unknown[] = []): Record<string, unknown> {
   const resources = { cpu: capacity.cpu, memory: capacity.memory, pods: capacity.pods, 'ephemeral-storage': '100Gi', 'hugepages-2Mi': '0' };
   return {
     capacity: resources,
     allocatable: { ...resources },
-    conditions: healthyConditions(now, previousConditions),
+    conditions: nodeConditions(now, previousConditions),
     addresses: [
       { type: 'InternalIP', address: internalIpFor(index) },
       { type: 'Hostname', address: name },

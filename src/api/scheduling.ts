@@ -3,6 +3,7 @@
  * (DaemonSet, node lifecycle): selectors, node selector terms, taints and tolerations, with
  * the matching rules of k8s.io/api and component-helpers.
  */
+import { selectorMatches } from './validation/selector.js';
 
 export interface LabelSelectorRequirement {
   key: string;
@@ -48,20 +49,7 @@ export interface NodeIdentity {
 
 /** Whether a metav1.LabelSelector matches labels (an empty selector matches everything; none matches nothing). */
 export function labelSelectorMatches(selector: LabelSelector | null | undefined, labels: Record<string, string>): boolean {
-  if (!selector) return false;
-  for (const [k, v] of Object.entries(selector.matchLabels ?? {})) if (labels[k] !== v) return false;
-  for (const e of selector.matchExpressions ?? []) {
-    const has = Object.hasOwn(labels, e.key);
-    const values = e.values ?? [];
-    switch (e.operator) {
-      case 'In': if (!has || !values.includes(labels[e.key]!)) return false; break;
-      case 'NotIn': if (has && values.includes(labels[e.key]!)) return false; break;
-      case 'Exists': if (!has) return false; break;
-      case 'DoesNotExist': if (has) return false; break;
-      default: return false;
-    }
-  }
-  return true;
+  return !!selector && selectorMatches(selector, labels);
 }
 
 function requirementMatches(r: NodeSelectorRequirement, value: string | undefined): boolean {

@@ -57,6 +57,8 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   const controllers = clientAs(users.controllers);
   const log = options.log;
   const resources = plane.server.context.resources;
+  // The node agent's node, named once: its storage, its client's identity and its registration agree.
+  const agentNodeName = options.nodeAgent ? (options.nodeAgent.nodeName ?? hostname()).toLowerCase() : undefined;
   const running: Array<Promise<void>> = [
     new NamespaceController({ client: controllers, resources, log }).run(signal),
   ];
@@ -66,7 +68,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     // With a node agent, volumes are directories on this machine (DIR/storage), made for its node
     // (named as the agent names it); simulated nodes get volumes that are objects only.
     const storageDir = join(options.dataDir, 'storage');
-    const localStorage = options.nodeAgent ? { storageDir, nodeName: (options.nodeAgent.nodeName ?? hostname()).toLowerCase() }
+    const localStorage = agentNodeName ? { storageDir, nodeName: agentNodeName }
       : (options.simulatedNodes ?? 0) > 0 ? { storageDir, simulated: true } : undefined;
     running.push(...runControllers(controllers, resources, log, options.timing, signal, { rootCA: plane.server.certificates?.caCert, localStorage }));
   }
@@ -90,7 +92,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   if (options.nodeAgent) {
     try {
       const { startNodeAgent } = await import('./node-agent.js');
-      agent = await startNodeAgent(options.dataDir, clientAs(`system:node:${options.nodeAgent.nodeName ?? 'local'}`), options.nodeAgent, log ?? (() => undefined), options.say ?? (() => undefined));
+      agent = await startNodeAgent(options.dataDir, clientAs(`system:node:${agentNodeName ?? ''}`), { ...options.nodeAgent, nodeName: agentNodeName }, log ?? (() => undefined), options.say ?? (() => undefined));
     } catch (error: unknown) {
       stopping.abort();
       simulated?.stopAll();

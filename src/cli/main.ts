@@ -50,7 +50,7 @@ async function main(argv: string[]): Promise<number> {
   }
   const started = performance.now();
   const log = createLogger(command);
-  const simulatedNodes = command === 'up' && flags.simulatedNodes === 0 ? 0 : flags.simulatedNodes;
+  const simulatedNodes = flags.simulatedNodes;
   const nodeAgent = command === 'up' && simulatedNodes === 0 ? {} : undefined;
   const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const cluster = await startCluster({ dataDir: flags.dataDir, port: flags.port, host: flags.host, log, simulatedNodes, simulatedCapacity: flags.simulatedCapacity, nodeAgent, say,

@@ -11,7 +11,7 @@
 import type { KubeObject } from '../api/types.js';
 import {
   annBetaStorageProvisioner, annBindCompleted, annBoundByController, annDynamicallyProvisioned, annSelectedNode, annStorageProvisioner,
-  claimClass, defaultClass, findMatchingVolume, isDelayedBinding, isVolumeBoundToClaim,
+  claimClass, defaultClass, podClaims, findMatchingVolume, isDelayedBinding, isVolumeBoundToClaim,
   type PersistentVolume, type PersistentVolumeClaim, type StorageClass,
 } from '../api/storage.js';
 import { kubeTime } from '../api/time.js';
@@ -172,7 +172,7 @@ export class PersistentVolumeController {
   /** WaitForFirstConsumer, or WaitForPodScheduled when pods using the claim wait for a node. */
   private emitWaitForFirstConsumer(claim: PersistentVolumeClaim): void {
     const waiting = this.pods.list(claim.metadata.namespace ?? '')
-      .filter((pod) => !pod.spec?.nodeName && (pod.spec?.volumes ?? []).some((v) => v.persistentVolumeClaim?.claimName === claim.metadata.name))
+      .filter((pod) => !pod.spec?.nodeName && podClaims(pod).some((c) => c.name === claim.metadata.name))
       .map((pod) => pod.metadata.name ?? '');
     if (waiting.length === 0) {
       void this.recorder.record(claimRef(claim), 'Normal', 'WaitForFirstConsumer', 'waiting for first consumer to be created before binding');

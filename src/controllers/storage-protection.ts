@@ -76,7 +76,7 @@ export class StorageProtectionController {
       const { namespace, name } = splitKey(key.slice('claim:'.length));
       const claim = this.claims.get(namespace, name);
       if (!claim?.metadata.deletionTimestamp || !claim.metadata.finalizers?.includes(pvcProtectionFinalizer)) return;
-      const user = this.pods.list().find((pod) => pod.metadata.namespace === namespace && claimsInUse(pod).includes(name));
+      const user = this.pods.list(namespace).find((pod) => claimsInUse(pod).includes(name));
       if (user) return;
       // The cache may not have a pod scheduled a moment ago: a live list decides, as upstream's does.
       const live = await this.options.client.list<Pod>(podsRef, namespace);

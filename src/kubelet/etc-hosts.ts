@@ -25,8 +25,21 @@ export async function writeEtcHosts(pod: KubeObject, dir: string, podIP: string 
       ? `${podIP}\t${hostname}.${spec.subdomain}.${pod.metadata.namespace ?? 'default'}.svc.${clusterDomain}\t${hostname}`
       : `${podIP}\t${hostname}`);
   }
-  await mkdir(dir, { recursive: true });
   const path = join(dir, 'etc-hosts');
-  await writeFile(path, `${lines.join('\n')}\n`, { mode: 0o644 });
+  const content = `${lines.join('\n')}\n`;
+  // Written again only when it changes: the file is bind-mounted, and a rewrite in place would
+  // let a container read it half-written.
+  if (written.get(path) !== content) {
+    await mkdir(dir, { recursive: true });
+    await writeFile(path, content, { mode: 0o644 });
+    written.set(path, content);
+  }
   return path;
+}
+
+/** What each pod's hosts file holds, by path (dropped when the pod goes). */
+const written = new Map<string, string>();
+
+export function forgetEtcHosts(dir: string): void {
+  written.delete(join(dir, 'etc-hosts'));
 }

@@ -3,7 +3,7 @@ import { goDuration } from './backoff.js';
 import type { ContainerStatus, PodSandboxConfig } from './cri/types.js';
 import { containerKind } from './container-config.js';
 import { killContainer } from './container-kill.js';
-import { startContainer } from './container-start.js';
+import { startContainer, type StartInputs } from './container-start.js';
 import type { KubeletContext, PodState } from './context.js';
 import { writeEtcHosts } from './etc-hosts.js';
 import { formatPod } from './lifecycle-hooks.js';
@@ -20,15 +20,8 @@ export interface SyncOutcome {
   podIP?: string;
 }
 
-interface Running {
-  sandboxId: string;
-  sandboxConfig: PodSandboxConfig;
-  podIP?: string;
-  volumes: VolumePaths;
-  etcHosts?: string;
-  /** Aborts when the pod is being deleted: a postStart hook stops being waited for. */
-  signal?: AbortSignal;
-}
+/** What starting any of the pod's containers needs from this sync: its sandbox, volumes and files. */
+type Running = Omit<StartInputs, 'pod' | 'state' | 'container' | 'kind' | 'restartCount'>;
 
 /**
  * One pass of kubelet's SyncPod for a live pod: make sure it has a ready sandbox, its volumes,

@@ -2,6 +2,7 @@ import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeObject } from '../api/types.js';
 import { killContainer } from './container-kill.js';
+import { forgetEtcHosts } from './etc-hosts.js';
 import type { KubeletContext } from './context.js';
 import { isSidecar, podSpecOf } from './pod-spec.js';
 import { observeRuntime, type RuntimePod } from './runtime-view.js';
@@ -40,6 +41,7 @@ export async function removePodResources(ctx: KubeletContext, pod: KubeObject, r
     await ctx.runtime.removePodSandbox(s.id);
   }
   const dir = podDir(ctx.dataDir, pod.metadata.uid ?? '');
+  forgetEtcHosts(dir);
   tearDownVolumes(dir);
   await rm(dir, { recursive: true, force: true });
   await rm(podLogDir(ctx.dataDir, pod), { recursive: true, force: true });

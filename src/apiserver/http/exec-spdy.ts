@@ -4,18 +4,16 @@ import { StatusError } from '../errors.js';
 import type { Logger } from './context.js';
 import { runToStatus } from './exec-channels.js';
 import { SpdySession, type SpdyStream } from './spdy/session.js';
+import { headerList } from './upgrade.js';
 
 /** The remotecommand version served over SPDY: v4 carries the final Status as JSON, as WebSocket v4/v5 do. */
 export const spdyExecProtocol = 'v4.channel.k8s.io';
 /** How long the client may take to open all its streams (kubelet's streamCreationTimeout). */
 const streamCreationTimeoutMs = 30_000;
 
-const listHeader = (value: string | string[] | undefined): string[] =>
-  (Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-
 /** Picks v4 from X-Stream-Protocol-Version, or refuses as kube's httpstream handshake does. */
 export function negotiateSpdyExec(header: string | string[] | undefined): string {
-  const offered = listHeader(header);
+  const offered = headerList(header);
   if (offered.includes(spdyExecProtocol)) return spdyExecProtocol;
   throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ["${spdyExecProtocol}"]`);
 }

@@ -1,12 +1,12 @@
 import { PassThrough } from 'node:stream';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { execContainer, PodExecError, type PodExecOptions, type PodExecSession, type PodExecSource } from '../../api/exec.js';
-import { badRequest, methodNotAllowed, StatusError } from '../errors.js';
+import { badRequest, methodNotAllowed } from '../errors.js';
 import type { Logger, ResourceCall, SubresourceHandler } from './context.js';
 import { channel, execProtocols, frame, parseClientMessage, pickProtocol, runToStatus, type ExecProtocol } from './exec-channels.js';
 import { booleanParam } from './query.js';
 import { negotiateSpdyExec, serveSpdyExec } from './exec-spdy.js';
-import { pendingUpgrade } from './upgrade.js';
+import { acceptSpdy, headerList, pendingUpgrade, streamRefusal } from './upgrade.js';
 
 export function execOptions(query: URLSearchParams): PodExecOptions {
   const options = streamOptions(query, query.getAll('command'));
@@ -34,14 +34,6 @@ function streamOptions(query: URLSearchParams, command: string[]): PodExecOption
   if (options.tty) options.stderr = false;
   return options;
 }
-
-function offeredProtocols(header: string | string[] | undefined): string[] {
-  const text = Array.isArray(header) ? header.join(',') : header ?? '';
-  return text.split(',').map((p) => p.trim()).filter(Boolean);
-}
-
-const asStatusError = (error: PodExecError): StatusError =>
-  new StatusError(error.code, error.code === 404 ? 'NotFound' : error.code === 500 ? 'InternalError' : 'BadRequest', error.message);
 
 /**
  * GET|POST pods/{name}/exec: checks the pod, container and options while an error can still be
@@ -76,14 +68,11 @@ function streamHandler(what: string, parse: (query: URLSearchParams) => PodExecO
       if (upgrade && kind === 'spdy/3.1') {
         const spdyProtocol = negotiateSpdyExec(headers['x-stream-protocol-version']);
         session = await exec(pod, options);
-        upgrade.claim();
-        upgrade.socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${spdyProtocol}\r\n\r\n`);
-        if (upgrade.head.length) upgrade.socket.unshift(upgrade.head);
-        serveSpdyExec(upgrade.socket, session, options, call.context.log);
+        serveSpdyExec(acceptSpdy(upgrade, spdyProtocol), session, options, call.context.log);
         return;
       }
       if (!upgrade || kind !== 'websocket') throw badRequest('Upgrade request required');
-      const protocol = pickProtocol(offeredProtocols(headers['sec-websocket-protocol']));
+      const protocol = pickProtocol(headerList(headers['sec-websocket-protocol']));
       if (!protocol) throw badRequest(`unable to upgrade: no supported subprotocol in ${JSON.stringify(headers['sec-websocket-protocol'] ?? '')}, supported: ${execProtocols.join(', ')}`);
       session = await exec(pod, options);
       upgrade.claim();
@@ -91,7 +80,7 @@ function streamHandler(what: string, parse: (query: URLSearchParams) => PodExecO
         void serveSession(socket, protocol, session, options, call.context.log);
       });
     } catch (error: unknown) {
-      if (error instanceof PodExecError) throw asStatusError(error);
+      if (error instanceof PodExecError) throw streamRefusal(error);
       throw error;
     }
   };

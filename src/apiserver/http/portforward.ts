@@ -6,16 +6,13 @@ import type { PodPortDialer, PodPortForwardSource } from '../../api/portforward.
 import { badRequest, methodNotAllowed, StatusError } from '../errors.js';
 import type { Logger, ResourceCall, SubresourceHandler } from './context.js';
 import { SpdySession, type SpdyStream } from './spdy/session.js';
-import { pendingUpgrade } from './upgrade.js';
+import { acceptSpdy, headerList, pendingUpgrade, streamRefusal } from './upgrade.js';
 
 /** The port-forward protocol kubectl speaks inside SPDY, and its WebSocket tunnel's name. */
 const portForwardProtocol = 'portforward.k8s.io';
 const tunnelProtocol = `SPDY/3.1+${portForwardProtocol}`;
 /** How long a request's data stream may lag its error stream (kubelet's streamCreationTimeout). */
 const streamPairTimeoutMs = 30_000;
-
-const listHeader = (value: string | string[] | undefined): string[] =>
-  (Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((p) => p.trim()).filter(Boolean);
 
 /**
  * GET|POST pods/{name}/portforward: kubectl 1.32 first asks for a WebSocket carrying SPDY
@@ -40,10 +37,10 @@ export function podPortForwardHandler(source: () => PodPortForwardSource | undef
     const headers = call.request.headers;
     const kind = String(headers.upgrade ?? '').toLowerCase();
     if (!upgrade || (kind !== 'websocket' && kind !== 'spdy/3.1')) throw badRequest('Upgrade request required');
-    if (kind === 'websocket' && !listHeader(headers['sec-websocket-protocol']).includes(tunnelProtocol)) {
-      throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(listHeader(headers['sec-websocket-protocol']))}, server supports ["${tunnelProtocol}"]`);
+    if (kind === 'websocket' && !headerList(headers['sec-websocket-protocol']).includes(tunnelProtocol)) {
+      throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(headerList(headers['sec-websocket-protocol']))}, server supports ["${tunnelProtocol}"]`);
     }
-    const offered = listHeader(headers['x-stream-protocol-version']);
+    const offered = headerList(headers['x-stream-protocol-version']);
     if (kind === 'spdy/3.1' && offered.length && !offered.includes(portForwardProtocol)) {
       throw new StatusError(403, 'Forbidden', `unable to upgrade: unable to negotiate protocol: client supports ${JSON.stringify(offered)}, server supports ["${portForwardProtocol}"]`);
     }
@@ -51,25 +48,20 @@ export function podPortForwardHandler(source: () => PodPortForwardSource | undef
     try {
       target = await forward(pod);
     } catch (error: unknown) {
-      if (error instanceof PodExecError) throw new StatusError(error.code, error.code === 404 ? 'NotFound' : error.code === 500 ? 'InternalError' : 'BadRequest', error.message);
+      if (error instanceof PodExecError) throw streamRefusal(error);
       throw error;
     }
-    upgrade.claim();
     const serve = (transport: import('node:stream').Duplex): void => {
       const pairs = new StreamPairs(target.podSandboxId, target.dial, call.context.log);
       const session = new SpdySession(transport, (stream) => pairs.add(stream));
       session.onClose(() => pairs.closeAll());
     };
     if (kind === 'websocket') {
+      upgrade.claim();
       sockets.handleUpgrade(call.request as IncomingMessage, upgrade.socket, upgrade.head, (socket) => serve(createWebSocketStream(socket)));
       return;
     }
-    upgrade.socket.write(
-      'HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\n' +
-      `X-Stream-Protocol-Version: ${portForwardProtocol}\r\n\r\n`,
-    );
-    if (upgrade.head.length) upgrade.socket.unshift(upgrade.head);
-    serve(upgrade.socket);
+    serve(acceptSpdy(upgrade, portForwardProtocol));
   };
 }
 

@@ -1,4 +1,6 @@
 import { ServerResponse, type IncomingMessage } from 'node:http';
+import { PodExecError } from '../../api/exec.js';
+import { StatusError } from '../errors.js';
 import type { Duplex } from 'node:stream';
 import type { ServerRequest } from './body.js';
 import type { ServerResponseLike } from './respond.js';
@@ -50,4 +52,22 @@ export function serveUpgrade(
   void router(request, response).finally(() => {
     if (!claimed && !response.writableEnded) response.end();
   });
+}
+
+/** A comma-separated header (Sec-WebSocket-Protocol, X-Stream-Protocol-Version) as a list. */
+export function headerList(value: string | string[] | undefined): string[] {
+  return (Array.isArray(value) ? value.join(',') : value ?? '').split(',').map((p) => p.trim()).filter(Boolean);
+}
+
+/** Switches a claimed connection to SPDY/3.1 with the negotiated protocol; returns the raw stream. */
+export function acceptSpdy(upgrade: PendingUpgrade, protocol: string): Duplex {
+  upgrade.claim();
+  upgrade.socket.write(`HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: SPDY/3.1\r\nX-Stream-Protocol-Version: ${protocol}\r\n\r\n`);
+  if (upgrade.head.length) upgrade.socket.unshift(upgrade.head);
+  return upgrade.socket;
+}
+
+/** A node agent's refusal (no such container, no sandbox) as the HTTP answer the API gives. */
+export function streamRefusal(error: PodExecError): StatusError {
+  return new StatusError(error.code, error.code === 404 ? 'NotFound' : error.code === 500 ? 'InternalError' : 'BadRequest', error.message);
 }

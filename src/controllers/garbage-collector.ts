@@ -2,7 +2,7 @@ import { setMaxListeners } from 'node:events';
 import type { KubeObject, OwnerReference, ResourceDefinition } from '../api/types.js';
 import { Informer, type Client, type ResourceRef } from '../client/index.js';
 import { WorkQueue } from './queue.js';
-import { isConflict, isNotFound } from '../client/errors.js';
+import { errorMessage, isConflict, isNotFound } from '../client/errors.js';
 import { splitApiVersion } from '../api/index.js';
 
 export interface GarbageCollectorOptions {
@@ -47,10 +47,6 @@ function refOf(definition: ResourceDefinition): ResourceRef {
 }
 
 
-
-function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 function supports(definition: ResourceDefinition, verb: string): boolean {
   return !definition.verbs || definition.verbs.includes(verb);
@@ -405,7 +401,7 @@ export class GarbageCollector {
       } catch (error: unknown) {
         if (isNotFound(error)) return;
         if (isConflict(error) && attempt < maxPatchAttempts) continue;
-        throw new Error(`cannot patch ${node.ref.plural}/${node.name}: ${message(error)}`);
+        throw new Error(`cannot patch ${node.ref.plural}/${node.name}: ${errorMessage(error)}`);
       }
     }
   }

@@ -6,6 +6,7 @@
 import type { KubeObject } from '../api/types.js';
 import { controllerRevisionHashLabel } from './controller-revision.js';
 import { newControllerRef } from './owners.js';
+import { isPodAvailable } from './replicaset.js';
 
 export const podNameLabel = 'statefulset.kubernetes.io/pod-name';
 export const podIndexLabel = 'apps.kubernetes.io/pod-index';
@@ -99,12 +100,9 @@ export function isRunningAndReady(pod: Pod): boolean {
   return pod.status?.phase === 'Running' && (pod.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false);
 }
 
+/** Running and available as the ReplicaSet controller counts it (ready for more than minReadySeconds). */
 export function isRunningAndAvailable(pod: Pod, minReadySeconds: number, now: Date): boolean {
-  if (!isRunningAndReady(pod)) return false;
-  if (!minReadySeconds) return true;
-  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-  const since = ready?.lastTransitionTime ? Date.parse(ready.lastTransitionTime) : NaN;
-  return !Number.isNaN(since) && since + minReadySeconds * 1000 <= now.getTime();
+  return pod.status?.phase === 'Running' && isPodAvailable(pod, minReadySeconds, now);
 }
 
 export const isHealthy = (pod: Pod): boolean => isRunningAndReady(pod) && !isTerminating(pod);

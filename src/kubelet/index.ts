@@ -1,5 +1,4 @@
 export { Kubelet, type KubeletOptions } from './kubelet.js';
-export { FakeRuntime } from './fake-runtime.js';
 export { podLogSource, parseCriLogLine } from './logs.js';
 export { podExecSource } from './exec.js';
 export { podPortForwardSource } from './port-forward.js';

@@ -2,6 +2,7 @@
 // nomination and the victims as terminating at once (so the next attempt waits for them rather
 // than preempting again), then mark, delete and report the victims and nominate the preemptor.
 import { Informer, type Client, type EventRecorder } from '../client/index.js';
+import { errorMessage, statusCode } from '../client/errors.js';
 import { fitErrorMessage, type FitError } from './algorithm.js';
 import type { NodeInfo, PodInfo } from './cache.js';
 import { findCandidates, ineligibility, pickCandidate, terminatingByPreemption, type Candidate, type PodDisruptionBudget } from './preemption.js';
@@ -21,9 +22,6 @@ export interface PostFilterOutcome {
   execute?: () => Promise<void>;
 }
 
-const statusCode = (error: unknown): number | undefined =>
-  error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'number' ? (error as { code: number }).code : undefined;
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 export class Preemptor {
   /** Preemptor pod key → nominated node (kube's nominator; the API copy may lag behind). */
@@ -82,7 +80,7 @@ export class Preemptor {
     try {
       await this.client.patch(podsRef, pod.namespace, name, 'merge', { status: { nominatedNodeName: candidate.nodeName } }, { subresource: 'status' });
     } catch (error: unknown) {
-      if (statusCode(error) !== 404) this.log('could not set nominatedNodeName', { pod: pod.key, error: errorText(error) });
+      if (statusCode(error) !== 404) this.log('could not set nominatedNodeName', { pod: pod.key, error: errorMessage(error) });
     }
   }
 
@@ -102,7 +100,7 @@ export class Preemptor {
     } catch (error: unknown) {
       if (statusCode(error) === 404 || statusCode(error) === 409) return;
       this.terminating.delete(victim.key);
-      this.log('could not preempt pod', { pod: victim.key, preemptor: preemptor.key, error: errorText(error) });
+      this.log('could not preempt pod', { pod: victim.key, preemptor: preemptor.key, error: errorMessage(error) });
       return;
     }
     await this.recorder.record({ apiVersion: 'v1', kind: 'Pod', metadata: victim.pod.metadata }, 'Normal', 'Preempted', `Preempted by pod ${preemptor.pod.metadata.uid ?? ''} on node ${nodeName}`);

@@ -2,6 +2,7 @@
 // place; each attempt filters and scores the nodes, assumes the pod onto the chosen node and
 // binds it in the background; a pod that fits nowhere gets PodScheduled=False and an event.
 import { EventRecorder, Informer, type Client } from '../client/index.js';
+import { errorMessage, statusCode } from '../client/errors.js';
 import { Algorithm, FitError, fitErrorMessage, NO_NODES_AVAILABLE, preemptionMessage } from './algorithm.js';
 import { newPodInfo, podKey, SchedulerCache } from './cache.js';
 import { INTER_POD_AFFINITY } from './plugins/inter-pod-affinity.js';
@@ -47,11 +48,6 @@ export interface SchedulerStats {
 const podsRef = { apiVersion: 'v1', plural: 'pods' };
 const nodesRef = { apiVersion: 'v1', plural: 'nodes' };
 
-const statusCode = (error: unknown): number | undefined => {
-  if (error && typeof error === 'object' && 'code' in error && typeof (error as { code: unknown }).code === 'number') return (error as { code: number }).code;
-  return undefined;
-};
-const errorText = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
 function nodeChangeMatters(old: Node, node: Node): boolean {
   return JSON.stringify(old.spec ?? {}) !== JSON.stringify(node.spec ?? {})
@@ -183,7 +179,7 @@ export class Scheduler {
   }
 
   private track(work: Promise<void>): void {
-    const tracked = work.catch((error: unknown) => this.log('background scheduler work failed', { error: errorText(error) }));
+    const tracked = work.catch((error: unknown) => this.log('background scheduler work failed', { error: errorMessage(error) }));
     this.pending.add(tracked);
     void tracked.finally(() => this.pending.delete(tracked));
   }
@@ -230,7 +226,7 @@ export class Scheduler {
         this.track(this.reportUnschedulable(pod, NO_NODES_AVAILABLE));
       } else {
         this.stats.errors++;
-        this.log('scheduling attempt failed', { pod: key, error: errorText(error) });
+        this.log('scheduling attempt failed', { pod: key, error: errorMessage(error) });
         this.queue.backoff(key);
       }
       return;
@@ -255,7 +251,7 @@ export class Scheduler {
         this.queue.moveAllToActive();
         this.stats.errors++;
         this.queue.backoff(key);
-        await this.recorder.record({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": binding volumes: ${errorText(error)}`);
+        await this.recorder.record({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Warning', 'FailedScheduling', `running PreBind plugin "VolumeBinding": binding volumes: ${errorMessage(error)}`);
         return;
       }
     }
@@ -266,11 +262,11 @@ export class Scheduler {
       this.queue.moveAllToActive();
       if (statusCode(error) === 409) {
         this.stats.bindConflicts++;
-        this.log('pod already bound; dropping it', { pod: key, error: errorText(error) });
+        this.log('pod already bound; dropping it', { pod: key, error: errorMessage(error) });
         this.queue.done(key);
       } else {
         this.stats.errors++;
-        this.log('binding failed; retrying', { pod: key, node: nodeName, error: errorText(error) });
+        this.log('binding failed; retrying', { pod: key, node: nodeName, error: errorMessage(error) });
         this.queue.backoff(key);
       }
       return;
@@ -280,7 +276,7 @@ export class Scheduler {
     try {
       this.options.onBound?.(pod, nodeName, performance.now() - queued.firstSeen);
     } catch (error: unknown) {
-      this.log('onBound hook failed', { error: errorText(error) });
+      this.log('onBound hook failed', { error: errorMessage(error) });
     }
     await this.recorder.record({ apiVersion: 'v1', kind: 'Pod', metadata: pod.metadata }, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${nodeName}`);
   }
@@ -303,7 +299,7 @@ export class Scheduler {
       try {
         await this.client.patch(podsRef, namespace, name, 'strategic', { status: { conditions: [condition] } }, { subresource: 'status' });
       } catch (error: unknown) {
-        if (statusCode(error) !== 404) this.log('could not update pod status', { pod: `${namespace}/${name}`, error: errorText(error) });
+        if (statusCode(error) !== 404) this.log('could not update pod status', { pod: `${namespace}/${name}`, error: errorMessage(error) });
       }
     }
     await event;

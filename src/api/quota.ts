@@ -2,6 +2,7 @@
  * Quota usage, shared by the ResourceQuota admission plugin and the quota controller: what an
  * object uses (kube's quota evaluators) and quantities printed as resource.Quantity prints them.
  */
+import { podResourceTotals, type Amounts } from './pod-resources.js';
 import type { KubeObject } from './types.js';
 import { parseQuantity } from './validation/index.js';
 
@@ -53,19 +54,20 @@ const containersOf = (pod: KubeObject, field: string): Container[] => {
   return (Array.isArray(list) ? list : []).filter(isRecord);
 };
 
-/** resourcehelper.PodRequests / PodLimits: containers and sidecars summed, or the largest init container. */
+/** resourcehelper.PodRequests / PodLimits (src/api/pod-resources.ts), each resource keeping its first unit style. */
 function podTotals(pod: KubeObject, which: 'requests' | 'limits'): Usage {
   const of = (c: Container): ResourceList => listOf(listOf(c.resources)[which]);
-  const sum: Usage = new Map();
-  const inits = containersOf(pod, 'initContainers');
-  for (const c of [...containersOf(pod, 'containers'), ...inits.filter((i) => i.restartPolicy === 'Always')]) {
-    for (const [k, v] of Object.entries(of(c))) charge(sum, k, amount(v), isBinary(v));
-  }
-  for (const c of inits.filter((i) => i.restartPolicy !== 'Always')) {
-    for (const [k, v] of Object.entries(of(c))) if (amount(v) > (sum.get(k)?.value ?? 0)) sum.set(k, { value: amount(v), binary: isBinary(v) });
-  }
-  for (const [k, v] of Object.entries(listOf(listOf(pod.spec).overhead))) charge(sum, k, amount(v), isBinary(v));
-  return sum;
+  const binary = new Map<string, boolean>();
+  const amounts = (list: ResourceList): Amounts => {
+    const out: Amounts = new Map();
+    for (const [k, v] of Object.entries(list)) {
+      out.set(k, amount(v));
+      if (!binary.has(k)) binary.set(k, isBinary(v));
+    }
+    return out;
+  };
+  const totals = podResourceTotals(containersOf(pod, 'containers'), containersOf(pod, 'initContainers'), (c) => amounts(of(c)), amounts(listOf(listOf(pod.spec).overhead)));
+  return new Map([...totals].map(([k, value]) => [k, { value: clean(value), binary: binary.get(k) ?? false }]));
 }
 
 /** QuotaV1Pod: finished pods, and pods past their deletion grace, use no compute. */

@@ -1,18 +1,11 @@
 // Resource arithmetic for NodeResourcesFit: what a pod requests and what a node offers.
+import { podResourceTotals } from '../api/pod-resources.js';
 import { parseQuantity } from '../api/validation/index.js';
 import type { Container, Node, Pod, Resources } from './types.js';
 
 /** Requests assumed for scoring when a container states none (kube's non-zero defaults). */
 export const DEFAULT_MILLI_CPU_REQUEST = 0.1;
 export const DEFAULT_MEMORY_REQUEST = 200 * 1024 * 1024;
-
-function add(into: Resources, from: Resources): void {
-  for (const [name, value] of from) into.set(name, (into.get(name) ?? 0) + value);
-}
-
-function maxInto(into: Resources, from: Resources): void {
-  for (const [name, value] of from) if (value > (into.get(name) ?? 0)) into.set(name, value);
-}
 
 function quantities(list: Record<string, string | number> | undefined): Resources {
   const out: Resources = new Map();
@@ -42,25 +35,7 @@ export function podRequests(pod: Pod): Resources {
 /** resourcehelper.PodRequests with a per-container view of requests. */
 function sumPod(pod: Pod, requestsOf: (c: Container) => Resources): Resources {
   const spec = pod.spec ?? {};
-  const sum: Resources = new Map();
-  for (const c of spec.containers ?? []) add(sum, requestsOf(c));
-  const sidecars: Resources = new Map();
-  const initMax: Resources = new Map();
-  for (const c of spec.initContainers ?? []) {
-    const own = requestsOf(c);
-    if (c.restartPolicy === 'Always') {
-      add(sum, own);
-      add(sidecars, own);
-      maxInto(initMax, sidecars);
-    } else {
-      const running: Resources = new Map(sidecars);
-      add(running, own);
-      maxInto(initMax, running);
-    }
-  }
-  maxInto(sum, initMax);
-  add(sum, quantities(spec.overhead));
-  return sum;
+  return podResourceTotals(spec.containers ?? [], spec.initContainers ?? [], requestsOf, quantities(spec.overhead));
 }
 
 /** Cpu and memory as scoring counts them: containers without a request count the defaults. */

@@ -4,6 +4,7 @@
  * records what it set in the `kubernetes.io/limit-ranger` annotation, then refuses pods and
  * PersistentVolumeClaims outside the ranges with 403 Forbidden worded as kube words it.
  */
+import { podResourceTotals, type Amounts } from '../../api/pod-resources.js';
 import { clean, formatQuantity, isBinary } from '../../api/quota.js';
 import type { KubeObject, ResourceDefinition } from '../../api/types.js';
 import { parseQuantity } from '../../api/validation/index.js';
@@ -165,27 +166,19 @@ function checkItem(item: LimitRangeItem, requests: ResourceList, limits: Resourc
 const requestsOf = (c: Container): ResourceList => listOf(c.resources?.requests);
 const limitsOf = (c: Container): ResourceList => listOf(c.resources?.limits);
 
-/**
- * resourcehelper.PodRequests / PodLimits: the containers' sum (with restartable init
- * containers, i.e. sidecars), or the largest ordinary init container if that is more.
- */
+/** resourcehelper.PodRequests / PodLimits (src/api/pod-resources.ts), as quantities in each resource's first unit style. */
 export function podTotals(pod: KubeObject, of: (c: Container) => ResourceList): ResourceList {
-  const sum = new Map<string, { value: number; raw: unknown }>();
-  const add = (list: ResourceList): void => {
+  const binary = new Map<string, boolean>();
+  const amounts = (list: ResourceList): Amounts => {
+    const out: Amounts = new Map();
     for (const [k, v] of Object.entries(list)) {
-      const seen = sum.get(k);
-      sum.set(k, { value: (seen?.value ?? 0) + amount(v), raw: seen?.raw ?? v });
+      out.set(k, amount(v));
+      if (!binary.has(k)) binary.set(k, isBinary(v));
     }
+    return out;
   };
-  const inits = containersOf(pod, 'initContainers');
-  for (const c of containersOf(pod, 'containers')) add(of(c));
-  for (const c of inits.filter((i) => i.restartPolicy === 'Always')) add(of(c));
-  for (const c of inits.filter((i) => i.restartPolicy !== 'Always')) {
-    for (const [k, v] of Object.entries(of(c))) if (amount(v) > (sum.get(k)?.value ?? 0)) sum.set(k, { value: amount(v), raw: v });
-  }
-  const overhead = listOf(listOf(pod.spec).overhead);
-  add(overhead);
-  return Object.fromEntries([...sum].map(([k, { value, raw }]) => [k, formatQuantity(value, isBinary(raw))]));
+  const totals = podResourceTotals(containersOf(pod, 'containers'), containersOf(pod, 'initContainers'), (c) => amounts(of(c)), amounts(listOf(listOf(pod.spec).overhead)));
+  return Object.fromEntries([...totals].map(([k, value]) => [k, formatQuantity(value, binary.get(k) ?? false)]));
 }
 
 export const podRequests = (pod: KubeObject): ResourceList => podTotals(pod, requestsOf);
